@@ -1,0 +1,87 @@
+package testenv
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+const wineBinary = "/usr/lib/wine/wine64"
+
+var (
+	winePrefixOnce sync.Once
+	winePrefix     string
+	winePrefixErr  error
+)
+
+// WineEnv returns the environment that runs Wine quietly in the test
+// prefix: $SYSUPDATE_WINEPREFIX when the test script made one, else a new
+// prefix made once per test process (wineboot takes seconds).
+func WineEnv(t testing.TB) []string {
+	t.Helper()
+	if _, err := os.Stat(wineBinary); err != nil {
+		Missing(t, "Wine is not installed (apt-get install wine64)")
+	}
+	winePrefixOnce.Do(func() {
+		winePrefix = os.Getenv("SYSUPDATE_WINEPREFIX")
+		if winePrefix != "" {
+			return
+		}
+		winePrefix, winePrefixErr = os.MkdirTemp("", "sysupdate-wine-")
+		if winePrefixErr != nil {
+			return
+		}
+		cmd := exec.Command(wineBinary, "wineboot", "-i")
+		cmd.Env = append(os.Environ(), "WINEPREFIX="+winePrefix, "WINEDEBUG=-all")
+		winePrefixErr = cmd.Run()
+	})
+	if winePrefixErr != nil {
+		t.Fatalf("make a Wine prefix: %v", winePrefixErr)
+	}
+	return []string{"WINEPREFIX=" + winePrefix, "WINEDEBUG=-all"}
+}
+
+// WinePrefix is the folder of the Wine prefix, whose drive_c holds C:\.
+func WinePrefix(t testing.TB) string {
+	t.Helper()
+	WineEnv(t)
+	return winePrefix
+}
+
+// RunWine runs a Windows program under Wine in the test prefix.
+func RunWine(t testing.TB, stdin, dir string, env []string, program string, args ...string) Result {
+	t.Helper()
+	env = append(WineEnv(t), env...)
+	cmd := exec.Command(wineBinary, append([]string{program}, args...)...)
+	return runCmd(t, cmd, stdin, dir, env)
+}
+
+// RunWineLegacy runs the legacy windows/amd64 sysupdate under Wine.
+func RunWineLegacy(t testing.TB, stdin, dir string, env []string, args ...string) Result {
+	t.Helper()
+	return RunWine(t, stdin, dir, env, WindowsLegacyBinary(t), args...)
+}
+
+// Reg runs Wine's reg.exe (reg add, reg query, reg delete) in the prefix.
+func Reg(t testing.TB, args ...string) Result {
+	t.Helper()
+	return RunWine(t, "", "", nil, "reg", args...)
+}
+
+// WineServerWait waits until the prefix's wineserver has written its
+// registry to disk, so a later process sees every change.
+func WineServerWait(t testing.TB) {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(filepath.Dir(wineBinary), "wineserver"), "-w")
+	cmd.Env = append(os.Environ(), WineEnv(t)...)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Run() }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+	}
+}
