@@ -106,4 +106,3 @@ func (g *InterimGetter) Get(ctx context.Context, req GetRequest, meter *bridge.M
 	}
 	return res, nil
 }
-
