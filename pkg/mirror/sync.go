@@ -2,8 +2,12 @@ package mirror
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/crc32"
+	"io"
 	"math/rand"
 	"os"
 	"path"
@@ -405,6 +409,17 @@ func (r *syncRun) do(ctx context.Context, i int, j job, meter *bridge.Meter) {
 		r.report(Item{Name: j.rel, Action: Failed, OldVersion: oldVersion, Reason: err.Error()}, nil)
 	}
 
+	if j.hashLocal && j.entry.CRC32 != 0 {
+		// An archive member names its CRC-32: a file on disk that matches
+		// needs no extraction.
+		if sum, ok := sameCRC(j.target, j.entry.CRC32); ok {
+			v := pe.FileVersion(j.target)
+			r.record(j, &FileState{ListedSize: j.entry.Size, ListedTime: j.entry.Time, CRC32: j.entry.CRC32,
+				SHA256: sum, Version: v}, Item{Name: j.rel, Action: Unchanged, OldVersion: v, NewVersion: v,
+				Reason: "same content as the source"})
+			return
+		}
+	}
 	res, err := r.cfg.Source.Fetch(ctx, j.entry, j.cond, staged, meter)
 	if err != nil {
 		fail(err)
@@ -534,6 +549,9 @@ func (r *syncRun) saveState() error {
 func (r *syncRun) finish(start time.Time) {
 	r.mu.Lock()
 	r.summary.Requests = r.cfg.Source.Requests()
+	if c, ok := r.cfg.Source.(byteCounter); ok {
+		r.summary.BytesFetched = c.BytesFetched()
+	}
 	r.summary.Seconds = time.Since(start).Seconds()
 	s := r.summary
 	if !r.cfg.WhatIf {
@@ -628,4 +646,26 @@ func isDowngrade(old, new string) bool {
 	o, err1 := pe.ParseVersion(old)
 	n, err2 := pe.ParseVersion(new)
 	return err1 == nil && err2 == nil && n.Compare(o) < 0
+}
+
+// byteCounter is a source whose network bytes differ from the bytes it
+// hands out, such as an archive.
+type byteCounter interface {
+	BytesFetched() int64
+}
+
+// sameCRC reports whether the file at path has the given CRC-32, and its
+// SHA-256 when it does.
+func sameCRC(path string, want uint32) (string, bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	c := crc32.NewIEEE()
+	h := sha256.New()
+	if _, err := io.Copy(io.MultiWriter(c, h), f); err != nil || c.Sum32() != want {
+		return "", false
+	}
+	return hex.EncodeToString(h.Sum(nil)), true
 }

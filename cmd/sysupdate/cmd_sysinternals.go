@@ -1,0 +1,13 @@
+package main
+
+import (
+	"github.com/urfave/cli/v2"
+
+	"github.com/sysupdate/sysupdate/pkg/sysinternals"
+)
+
+func init() {
+	register(func(env *environment) *cli.Command {
+		return command(env, "sysinternals", "keep a folder of Sysinternals tools current", sysinternals.Run)
+	})
+}
