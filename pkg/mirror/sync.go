@@ -520,7 +520,7 @@ func (r *syncRun) report(item Item, change func()) {
 	if change != nil && !r.cfg.WhatIf {
 		saveErr = r.st.save(r.stateDir)
 	}
-	if item.Action != Unchanged && !r.cfg.WhatIf && item.Reason != "" {
+	if item.Action != Unchanged && item.Action != Skipped && !r.cfg.WhatIf {
 		r.logLine("%s %s %s -> %s (%d bytes) %s", item.Action, item.Name, item.OldVersion, item.NewVersion, item.Bytes, item.Reason)
 	}
 	r.mu.Unlock()
