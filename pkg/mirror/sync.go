@@ -300,7 +300,7 @@ func (r *syncRun) plan(files []listedFile, listed map[string]bool) []job {
 				r.report(item, nil)
 				continue
 			}
-			j.action, j.reason = Updated, "listed size or time changed"
+			j.action, j.reason = Updated, "changed in the source"
 			j.cond = Validators{ETag: fs.ETag, LastModified: fs.LastModified}
 			j.oldHash = fs.SHA256
 			if fs.HeldBack {
