@@ -148,3 +148,28 @@ func TestSyncUnderWineReportsAFileHeldOpenAsFailed(t *testing.T) {
 	}
 	assertSameAsServer(t, srv, dir, []string{"Eula.txt", "pslist.exe"})
 }
+
+// --accept-eula writes EulaAccepted under the key each tool reads, which
+// for some tools is a display name rather than the file name.
+func TestSysinternalsAcceptEulaUnderWine(t *testing.T) {
+	testenv.WineEnv(t)
+	srv := startFixture(t)
+	dir := t.TempDir()
+	runWineSync(t, srv, dir, "--include", "procexp*", "--include", "PsExec.exe", "--include", "ShareEnum.exe",
+		"--accept-eula").mustSucceed(t)
+	testenv.WineServerWait(t)
+	cases := map[string]bool{
+		`HKCU\Software\Sysinternals\Process Explorer`: true,
+		`HKCU\Software\Sysinternals\PsExec`:           true,
+		`HKCU\Software\Sysinternals\Share Enum`:       true,
+		`HKCU\Software\Sysinternals\procexp`:          false,
+		`HKCU\Software\Sysinternals\Process Monitor`:  false, // not in the folder
+	}
+	for key, want := range cases {
+		res := testenv.Reg(t, "query", key, "/v", "EulaAccepted")
+		got := res.ExitCode == 0 && strings.Contains(string(res.Stdout), "0x1")
+		if got != want {
+			t.Errorf("%s EulaAccepted: %v, want %v (%s)", key, got, want, res.Stdout)
+		}
+	}
+}
