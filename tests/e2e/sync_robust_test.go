@@ -229,3 +229,42 @@ func TestSysinternalsSuiteArchive(t *testing.T) {
 		}
 	}
 }
+
+// A transfer cut off midway fails that file only (exit 7); the file on
+// disk keeps its old version, and the next run completes it.
+func TestSyncCutTransferFailsOnlyThatFile(t *testing.T) {
+	srv := startFixture(t)
+	dir := t.TempDir()
+	include := []string{"--include", "procexp.exe", "--include", "Procmon.exe"}
+	runSysinternals(t, srv, dir, include...).mustSucceed(t)
+	old := srv.Data("procexp.exe")
+
+	srv.Change("procexp.exe")
+	srv.CutTransfers(1000, 1)
+	run := runSysinternals(t, srv, dir, include...)
+	if run.res.ExitCode != 7 || run.action("procexp.exe") != "Failed" {
+		t.Fatalf("exit %d, procexp.exe %v", run.res.ExitCode, run.items["procexp.exe"])
+	}
+	if run.action("Procmon.exe") != "Unchanged" || run.count("Failed") != 1 {
+		t.Errorf("summary %v", run.summary)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "procexp.exe")); !bytes.Equal(got, old) {
+		t.Errorf("procexp.exe is not its old version after a failed transfer")
+	}
+	run = runSysinternals(t, srv, dir, include...).mustSucceed(t)
+	if run.action("procexp.exe") != "Updated" {
+		t.Errorf("next run: %v", run.items["procexp.exe"])
+	}
+	assertSameAsServer(t, srv, dir, []string{"procexp.exe"})
+}
+
+func TestSyncUnreachableSourceExitsThree(t *testing.T) {
+	srv := startFixture(t)
+	url, ca := srv.URL, srv.CAFile
+	srv.Close()
+	res := testenv.Run(t, "", "", nil, "sync", "--uri", url, "--path", t.TempDir(), "--ca-file", ca)
+	if res.ExitCode != 3 {
+		t.Fatalf("exit %d, want 3: %s", res.ExitCode, res.Stdout)
+	}
+	lastError(t, res)
+}
