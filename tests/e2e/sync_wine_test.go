@@ -173,3 +173,32 @@ func TestSysinternalsAcceptEulaUnderWine(t *testing.T) {
 		}
 	}
 }
+
+// The lock under Windows (LockFileEx): a second run gives up after
+// --lock-timeout-sec with exit 6 while the first still runs.
+func TestSyncUnderWineSecondRunExitsSixWhileLocked(t *testing.T) {
+	testenv.WineEnv(t)
+	srv := startFixture(t)
+	dir := t.TempDir()
+	srv.SetDelay(100 * time.Millisecond) // the first run takes well over a minute
+	first := exec.Command(wine, testenv.WindowsLegacyBinary(t), "sysinternals", "--path", testenv.WinePath(dir),
+		"--source", srv.URL, "--ca-file", testenv.WinePath(srv.CAFile))
+	first.Env = append(os.Environ(), testenv.WineEnv(t)...)
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { first.Process.Kill(); first.Wait() })
+	for i := 0; i < 600; i++ {
+		if srv.Stats().FullFiles > 0 {
+			break // the first run is past its lock and fetching
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	second := runWineSync(t, srv, dir, "--lock-timeout-sec", "1")
+	if second.res.ExitCode != 6 {
+		t.Fatalf("exit %d, want 6: %s", second.res.ExitCode, second.res.Stdout)
+	}
+	if rec := lastError(t, second.res); rec["ErrorId"] != "SyncFolderLocked" {
+		t.Errorf("error record %v", rec)
+	}
+}
