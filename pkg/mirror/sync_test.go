@@ -163,3 +163,48 @@ func TestHTTPSourceRecursesIntoSubfolders(t *testing.T) {
 		t.Errorf("added %v in %d requests, want the two files of Files/ in 4", added, sum.Requests)
 	}
 }
+
+// Apache and nginx send validators with their listings: the listing itself
+// is then asked for conditionally, and a 304 reuses the stored entries.
+func TestListingWithValidatorsIsFetchedConditionally(t *testing.T) {
+	srv, err := fixture.Start("127.0.0.1:0", filepath.Join(t.TempDir(), "ca.pem"), fixture.Tree(3, 1, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	srv.SetListingValidators(true)
+	g, err := NewInterimGetter(srv.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := t.TempDir()
+	cfg := func() Config {
+		src, _ := NewHTTPSource(srv.URL, g)
+		return Config{Dir: dst, Source: src, Include: []string{"ps*"}, LockTimeout: time.Second}
+	}
+	first, _, err := collect(t, cfg())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.ResetStats()
+	second, sum, err := collect(t, cfg())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := srv.Stats()
+	if st.Requests != 1 || st.NotModified != 1 || sum.Requests != 1 {
+		t.Errorf("server saw %d requests, %d answered 304; summary %d requests", st.Requests, st.NotModified, sum.Requests)
+	}
+	if len(second) != len(first) || sum.Added != 0 || second["pslist.exe"].Action != Unchanged {
+		t.Errorf("after a 304 listing: %d items (first run %d), %+v", len(second), len(first), sum)
+	}
+
+	srv.Change("pslist.exe")
+	third, _, err := collect(t, cfg())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if third["pslist.exe"].Action != Updated {
+		t.Errorf("after a change: %+v", third["pslist.exe"])
+	}
+}
