@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sysupdate/sysupdate/internal/testenv"
 )
 
 func TestSyncFirstRunFetchesAllSecondRunMakesOneRequest(t *testing.T) {
@@ -280,5 +282,42 @@ func TestSyncLogFileHasALinePerRunAndChange(t *testing.T) {
 	}
 	if runs != 2 || adds < 5 || updates != 1 || runs+adds+updates != len(lines) {
 		t.Errorf("%d run, %d added, %d updated lines in:\n%s", runs, adds, updates, data)
+	}
+}
+
+// A folder that one machine keeps current serves a fleet: sync reads it
+// like a listing, with its files' sizes and times.
+func TestSyncFromAFolder(t *testing.T) {
+	mirrorDir, dir := t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(mirrorDir, "tool.exe"), []byte("tool v1"), 0o644)
+	os.WriteFile(filepath.Join(mirrorDir, "readme.txt"), []byte("readme"), 0o644)
+	sync := func(extra ...string) syncRun {
+		args := append([]string{"sync", "--uri", mirrorDir, "--path", dir}, extra...)
+		return parseSync(t, testenv.Run(t, "", "", nil, args...)).mustSucceed(t)
+	}
+	if got := sync().names("Added"); !equalStrings(got, []string{"readme.txt", "tool.exe"}) {
+		t.Fatalf("added %v", got)
+	}
+	before := snapshot(t, dir)
+	if got := sync().names("Unchanged"); len(got) != 2 {
+		t.Errorf("unchanged %v", got)
+	}
+	os.WriteFile(filepath.Join(mirrorDir, "tool.exe"), []byte("tool v2, longer"), 0o644)
+	run := sync("--verbose", "--random-delay-sec", "1")
+	if got := run.names("Updated"); !equalStrings(got, []string{"tool.exe"}) {
+		t.Errorf("updated %v", got)
+	}
+	if data, _ := os.ReadFile(filepath.Join(dir, "tool.exe")); string(data) != "tool v2, longer" {
+		t.Errorf("tool.exe = %q", data)
+	}
+	if snapshot(t, dir)["readme.txt"] != before["readme.txt"] {
+		t.Errorf("readme.txt was rewritten")
+	}
+	waited := false
+	for _, rec := range only(parseRecords(t, run.res.Stdout), "Verbose") {
+		waited = waited || strings.Contains(rec.Data["Message"].(string), "--random-delay-sec")
+	}
+	if !waited {
+		t.Errorf("no verbose record of the random delay")
 	}
 }
