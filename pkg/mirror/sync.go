@@ -406,6 +406,9 @@ func (r *syncRun) do(ctx context.Context, i int, j job, meter *bridge.Meter) {
 	defer os.Remove(staged)
 	oldVersion := versionOf(j.old, j.target)
 	fail := func(err error) {
+		if ctx.Err() != nil {
+			return // interrupted: the run as a whole reports it
+		}
 		r.report(Item{Name: j.rel, Action: Failed, OldVersion: oldVersion, Reason: err.Error()}, nil)
 	}
 
