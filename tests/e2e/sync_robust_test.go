@@ -268,3 +268,32 @@ func TestSyncUnreachableSourceExitsThree(t *testing.T) {
 	}
 	lastError(t, res)
 }
+
+// Ctrl+C stops the run between files: exit 130, files whole, and the
+// next run completes the folder.
+func TestSyncInterruptedExitsOneThirty(t *testing.T) {
+	srv := startFixture(t)
+	dir := t.TempDir()
+	srv.SetDelay(20 * time.Millisecond)
+	cmd := exec.Command(testenv.Binary(t), "sysinternals", "--path", dir, "--source", srv.URL, "--ca-file", srv.CAFile)
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 400 && srv.Stats().FullFiles < 3; i++ {
+		time.Sleep(25 * time.Millisecond)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
+		t.Fatalf("exit %d, want 130: %s", code, out.Bytes())
+	}
+	run := parseSync(t, testenv.Result{Stdout: out.Bytes(), ExitCode: 130})
+	if len(run.names("Failed")) != 0 {
+		t.Errorf("interrupted files reported as failed: %v", run.names("Failed"))
+	}
+	srv.SetDelay(0)
+	runSysinternals(t, srv, dir).mustSucceed(t)
+	assertSameAsServer(t, srv, dir, x64Names(srv))
+}
