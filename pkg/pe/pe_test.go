@@ -113,3 +113,46 @@ func FuzzRead(f *testing.F) {
 		Read(bytes.NewReader(data)) // must not panic or hang
 	})
 }
+
+// Every Wine PE file that holds a fixed version block must read as the
+// version a plain byte search for that block finds.
+func TestReadAgreesWithAByteScanOnWineFiles(t *testing.T) {
+	files, _ := filepath.Glob("/usr/lib/x86_64-linux-gnu/wine/x86_64-windows/*.dll")
+	if len(files) == 0 {
+		testenv.Missing(t, "no Wine PE files (apt-get install wine64)")
+	}
+	if len(files) > 120 {
+		files = files[:120]
+	}
+	checked := 0
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := bytes.Index(data, []byte{0xbd, 0x04, 0xef, 0xfe})
+		info, err := Read(bytes.NewReader(data))
+		if i < 0 {
+			if err == nil {
+				t.Errorf("%s: a version without a fixed version block", file)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", file, err)
+			continue
+		}
+		w := func(k int) uint32 {
+			b := data[i+4*k:]
+			return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+		}
+		want := Version{uint16(w(2) >> 16), uint16(w(2)), uint16(w(3) >> 16), uint16(w(3))}
+		if info.FileVersion != want {
+			t.Errorf("%s: %v, byte scan says %v", file, info.FileVersion, want)
+		}
+		checked++
+	}
+	if checked < 20 {
+		t.Errorf("only %d files with a version resource", checked)
+	}
+}
