@@ -75,8 +75,8 @@ func New(opts Options, out *bridge.Writer) (*Client, error) {
 	}
 
 	transport := &http.Transport{
-		Proxy: c.proxyForHTTP,
-		DialContext: (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext,
+		Proxy:                 c.proxyForHTTP,
+		DialContext:           (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext,
 		DialTLSContext:        c.dialTLS,
 		TLSClientConfig:       cfg.Clone(),
 		ForceAttemptHTTP2:     true,
