@@ -147,11 +147,11 @@ func download(ctx context.Context, out *bridge.Writer, client *netclient.Client,
 		ExpectedSize:       -1,
 		Body:               payload,
 		SkipHttpErrorCheck: opts.SkipHttpErrorCheck,
+		NoSHA256:           true, // the record has no place for it
 	}, meter)
 	if err != nil {
 		return err
 	}
-	meter.Done()
 	out.Verbosef("received %d-byte response of content type %s into %s", res.Bytes,
 		res.Header.Get("Content-Type"), opts.OutFile)
 	if !opts.PassThru {
