@@ -137,7 +137,8 @@ func (c *Client) handshakeError(ctx context.Context, err error, addr string) err
 	case errors.As(err, &invalid):
 		return tlsFailure("CertificateInvalid", err, "the certificate of %s is not valid", host)
 	case ctx.Err() == context.DeadlineExceeded:
-		return tlsFailure("Timeout", err, "the TLS handshake with %s took longer than %s", host, c.timeout)
+		return tlsFailure("Timeout", err, "the TLS handshake with %s took longer than %s", host, c.timeout).
+			WithCategory("OperationTimeout")
 	case versionRefusal(err):
 		return c.versionRefused(addr, err)
 	}
