@@ -99,6 +99,10 @@ func Download(ctx context.Context, c *netclient.Client, req Request, meter *brid
 	}
 	// A range request the server answers with something unusable is
 	// made again without the range, once.
+	//
+	// TODO: a transfer that breaks mid-body is not continued within the
+	// same run, even with retries allowed; with Resume the caller must run
+	// again, without it the whole file is fetched again next time.
 	for try := 0; ; try++ {
 		res, restart, err := d.attempt(ctx)
 		if !restart || try > 0 {
@@ -118,6 +122,11 @@ type download struct {
 	// What a resumed transfer continues: offset bytes of source, either
 	// the partial file or the existing OutFile, which must still match
 	// validator (an ETag or a Last-Modified date) when there is one.
+	//
+	// TODO: without a validator (a server that sends neither ETag nor
+	// Last-Modified, or an existing OutFile) a range is asked for blindly,
+	// as PowerShell 7 does: if the remote file changed meanwhile, the
+	// result mixes two versions unless ExpectedSHA256 catches it.
 	offset    int64
 	source    string
 	validator string
