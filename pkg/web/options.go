@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"sort"
 	"strings"
 
 	"golang.org/x/net/http/httpguts"
@@ -162,14 +161,4 @@ func (o *Options) header() (http.Header, error) {
 		h.Set("User-Agent", o.UserAgent)
 	}
 	return h, nil
-}
-
-// sortedNames returns the names of h in order, for stable records.
-func sortedNames(h http.Header) []string {
-	names := make([]string, 0, len(h))
-	for name := range h {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
 }

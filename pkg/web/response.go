@@ -36,7 +36,7 @@ const InlineLimit = 1 << 20
 type Response struct {
 	StatusCode        int                 `json:"StatusCode"`
 	StatusDescription string              `json:"StatusDescription"`
-	ProtocolVersion   string              `json:"ProtocolVersion"` // HTTP/1.1, HTTP/2.0
+	ProtocolVersion   string              `json:"ProtocolVersion,omitempty"` // HTTP/1.1, HTTP/2.0
 	Headers           map[string][]string `json:"Headers"`
 	ContentType       string              `json:"ContentType"`
 	Charset           string              `json:"Charset,omitempty"` // the encoding text was decoded from
@@ -61,17 +61,22 @@ type Response struct {
 
 // newResponse fills the fields every response record has.
 func newResponse(resp *http.Response) *Response {
-	r := &Response{
+	return &Response{
 		StatusCode:        resp.StatusCode,
 		StatusDescription: netclient.StatusDescription(resp),
 		ProtocolVersion:   protocolVersion(resp),
-		Headers:           map[string][]string{},
+		Headers:           headerMap(resp.Header),
 		ContentType:       resp.Header.Get("Content-Type"),
 	}
-	for _, name := range sortedNames(resp.Header) {
-		r.Headers[name] = resp.Header[name]
+}
+
+// headerMap is the Headers of a record: every name with all its values.
+func headerMap(h http.Header) map[string][]string {
+	m := make(map[string][]string, len(h))
+	for name, values := range h {
+		m[name] = values
 	}
-	return r
+	return m
 }
 
 func protocolVersion(resp *http.Response) string {

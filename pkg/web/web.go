@@ -158,11 +158,14 @@ func download(ctx context.Context, out *bridge.Writer, client *netclient.Client,
 		return nil
 	}
 	abs, _ := filepath.Abs(opts.OutFile)
-	r := newResponse(&http.Response{StatusCode: res.StatusCode, Status: "", Header: res.Header,
-		ProtoMajor: 1, ProtoMinor: 1})
-	r.ProtocolVersion = ""
-	r.RawContentLength = res.Size
-	r.OutFile = abs
+	r := &Response{
+		StatusCode:        res.StatusCode,
+		StatusDescription: http.StatusText(res.StatusCode),
+		Headers:           headerMap(res.Header),
+		ContentType:       res.Header.Get("Content-Type"),
+		RawContentLength:  res.Size,
+		OutFile:           abs,
+	}
 	out.Output(ResponseType, r)
 	return nil
 }
