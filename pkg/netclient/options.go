@@ -45,7 +45,7 @@ func Defaults() Options {
 const DefaultTimeoutSec = 100
 
 // DefaultUserAgent is sent when no UserAgent is given.
-const DefaultUserAgent = "Mozilla/5.0 (compatible; SysUpdate/" + bridge.ProtocolVersion + ")"
+const DefaultUserAgent = "Mozilla/5.0 (compatible; SysUpdate)"
 
 // versionRange turns an SslProtocol value into the TLS versions to allow.
 // TLS 1.0 and 1.1 are refused outright rather than silently dropped, so a
