@@ -98,17 +98,31 @@ func Download(ctx context.Context, c *netclient.Client, req Request, meter *brid
 		d.forgetPartial()
 	}
 	// A range request the server answers with something unusable is
-	// made again without the range, once.
-	//
-	// TODO: a transfer that breaks mid-body is not continued within the
-	// same run, even with retries allowed; with Resume the caller must run
-	// again, without it the whole file is fetched again next time.
-	for try := 0; ; try++ {
+	// made again without the range, once. A transfer that breaks off is
+	// taken up again as often as the client's retry policy allows: from
+	// where it stopped with Resume, else from the start.
+	retries, interval := c.RetryPolicy()
+	restarted := false
+	for {
 		res, restart, err := d.attempt(ctx)
-		if !restart || try > 0 {
-			return res, err
+		switch {
+		case restart && !restarted:
+			restarted = true
+			d.restartFresh()
+			continue
+		case err != nil && res.Bytes > 0 && retries > 0 && netclient.Retryable(err):
+			retries--
+			d.c.Verbose("the transfer broke off after %d bytes (%v); trying again in %s", res.Bytes, err, interval)
+			if err := netclient.Sleep(ctx, interval); err != nil {
+				return res, err
+			}
+			d.offset, d.source, d.validator = 0, "", ""
+			if d.req.Resume {
+				d.planResume()
+			}
+			continue
 		}
-		d.restartFresh()
+		return res, err
 	}
 }
 

@@ -42,6 +42,7 @@ type fileServer struct {
 	data     []byte
 	etag     string
 	cutAt    int
+	cutOnce  bool // serve in full after the first cut
 	requests []http.Header
 }
 
@@ -49,6 +50,9 @@ func (s *fileServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests = append(s.requests, r.Header.Clone())
 	data, etag, cutAt := s.data, s.etag, s.cutAt
+	if s.cutOnce {
+		s.cutAt = 0
+	}
 	s.mu.Unlock()
 	if data == nil {
 		http.NotFound(w, r)
@@ -90,13 +94,17 @@ type setup struct {
 	out    string
 }
 
-func newSetup(t *testing.T) *setup {
+func newSetup(t *testing.T, edit ...func(*netclient.Options)) *setup {
 	t.Helper()
 	ca := testenv.NewCA(t)
 	fs := &fileServer{}
 	srv := testenv.TLSServer(t, ca, tls.VersionTLS12, tls.VersionTLS13, fs)
 	opts := netclient.Defaults()
 	opts.CAFile = ca.CertFile
+	opts.RetryIntervalSec = 0
+	for _, e := range edit {
+		e(&opts)
+	}
 	c, err := netclient.New(opts, bridge.NewWriter(io.Discard, false))
 	if err != nil {
 		t.Fatal(err)
@@ -214,6 +222,41 @@ func TestResumeContinuesAnInterruptedTransfer(t *testing.T) {
 	}
 	if names := s.files(t); len(names) != 1 {
 		t.Errorf("folder holds %v, want only the file", names)
+	}
+}
+
+func TestRetriesTakeUpABrokenTransferInTheSameRun(t *testing.T) {
+	for _, resume := range []bool{true, false} {
+		t.Run("resume "+strconv.FormatBool(resume), func(t *testing.T) {
+			s := newSetup(t, func(o *netclient.Options) { o.MaximumRetryCount = 1 })
+			data := content(3<<20, 11)
+			s.srv.set(data, `"v1"`, 1<<20)
+			s.srv.cutOnce = true
+			res, err := s.download(resume)
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertFile(t, s.out, data, res)
+			wantRange := map[bool]string{true: "bytes=1048576-", false: ""}[resume]
+			if got := s.srv.last().Get("Range"); got != wantRange || len(s.srv.requests) != 2 {
+				t.Errorf("%d requests, the second with Range %q; want 2, %q", len(s.srv.requests), got, wantRange)
+			}
+			if names := s.files(t); len(names) != 1 {
+				t.Errorf("folder holds %v", names)
+			}
+		})
+	}
+}
+
+func TestNoRetryOfABrokenTransferByDefault(t *testing.T) {
+	s := newSetup(t)
+	s.srv.set(content(3<<20, 12), `"v1"`, 1<<20)
+	s.srv.cutOnce = true
+	if _, err := s.download(true); err == nil {
+		t.Fatal("a cut transfer succeeded without retries")
+	}
+	if len(s.srv.requests) != 1 {
+		t.Errorf("%d requests, want 1", len(s.srv.requests))
 	}
 }
 

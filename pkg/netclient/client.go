@@ -348,3 +348,20 @@ func drain(body io.ReadCloser) {
 // Verbose writes a Verbose record through the client's writer, for the
 // packages that build on the client.
 func (c *Client) Verbose(format string, args ...any) { c.out.Verbosef(format, args...) }
+
+// RetryPolicy says how many more attempts a caller may make at a transfer
+// that broke off after the response began, and how long to wait before
+// each: the same budget Do spends on failed exchanges.
+func (c *Client) RetryPolicy() (count int64, interval time.Duration) {
+	return c.opts.MaximumRetryCount, time.Duration(c.opts.RetryIntervalSec) * time.Second
+}
+
+// Retryable reports whether err is a failure another attempt may get past:
+// a broken or silent connection, not a refusal by policy or by the server.
+func Retryable(err error) bool {
+	var e *bridge.Error
+	return errors.As(err, &e) && retryableFailure[e.ID]
+}
+
+// Sleep waits for d or until ctx ends.
+func Sleep(ctx context.Context, d time.Duration) error { return sleepContext(ctx, d) }
