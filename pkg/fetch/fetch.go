@@ -117,6 +117,7 @@ func Download(ctx context.Context, c *netclient.Client, req Request, meter *brid
 				return res, err
 			}
 			d.offset, d.source, d.validator = 0, "", ""
+			d.meter.Restart()
 			if d.req.Resume {
 				d.planResume()
 			}
