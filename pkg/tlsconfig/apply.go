@@ -114,7 +114,7 @@ func Enable(sys *System, opts *EnableOptions) (ChangeResult, error) {
 		return res, err
 	}
 	res.Changed = true
-	res.Message = withNotes(fmt.Sprintf("%d values changed; undo with: sysupdate tls restore --backup %q",
+	res.Message = withNotes(fmt.Sprintf("%d values changed; undo with: sysupdate tls restore --backup \"%s\"",
 		len(res.Changes), res.BackupFile), notes)
 	after, _, err := ReadStatus(sys)
 	if err != nil {
@@ -245,7 +245,7 @@ func apply(reg Registry, changes []Change, backupFile string) error {
 				e.Category = "WriteError"
 			}
 			if backupFile != "" && i > 0 {
-				e.Message += fmt.Sprintf("; undo with: sysupdate tls restore --backup %q", backupFile)
+				e.Message += fmt.Sprintf("; undo with: sysupdate tls restore --backup \"%s\"", backupFile)
 			}
 			return e.WithTarget(c.Path + `\` + c.Name)
 		}
