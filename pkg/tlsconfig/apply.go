@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/sysupdate/sysupdate/pkg/bridge"
@@ -23,6 +24,16 @@ type Backup struct {
 	Windows        string        `json:"Windows"`
 	WindowsVersion string        `json:"WindowsVersion"`
 	Values         []BackupValue `json:"Values"`
+	// CreatedKeys are the keys enable had to create, deepest first; restore
+	// removes each that is empty again.
+	CreatedKeys []BackupKey `json:"CreatedKeys"`
+}
+
+// BackupKey is a registry key that did not exist before enable.
+type BackupKey struct {
+	Path string `json:"Path"`
+	View View   `json:"View"`
+	Key  string `json:"Key"`
 }
 
 // BackupValue is one value as it was before enable changed it.
@@ -105,6 +116,10 @@ func Enable(sys *System, opts *EnableOptions) (ChangeResult, error) {
 		backup.Values = append(backup.Values, BackupValue{Path: c.Path, View: c.View, Key: c.Key,
 			Name: c.Name, Present: c.Old != nil, Data: c.Old})
 	}
+	backup.CreatedKeys, err = missingKeys(sys.Registry, res.Changes)
+	if err != nil {
+		return res, err
+	}
 	res.BackupFile, err = writeBackup(sys, opts.Backup, &backup)
 	if err != nil {
 		return res, err
@@ -162,7 +177,13 @@ func Restore(sys *System, opts *RestoreOptions) (ChangeResult, error) {
 		res.Changes = append(res.Changes, Change{Path: RegistryPath(bv.View, bv.Key), View: bv.View, Key: bv.Key,
 			Name: bv.Name, Old: oldp, New: bv.Data, Reason: "as recorded in the backup of " + backup.Created})
 	}
-	if len(res.Changes) == 0 {
+	for _, k := range backup.CreatedKeys {
+		if !managedKey(sys.Version, k) {
+			return res, bridge.Usagef("BackupInvalid", "%s: the key %s is not one this command manages on %s",
+				opts.Backup, RegistryPath(k.View, k.Key), sys.Version.Name()).WithTarget(opts.Backup)
+		}
+	}
+	if len(res.Changes) == 0 && len(backup.CreatedKeys) == 0 {
 		res.Message = "nothing to change: every value is already as the backup recorded it"
 	} else if opts.WhatIf {
 		res.Message = fmt.Sprintf("what if: %d values would be restored; nothing was written", len(res.Changes))
@@ -173,8 +194,24 @@ func Restore(sys *System, opts *RestoreOptions) (ChangeResult, error) {
 		if err := apply(sys.Registry, res.Changes, ""); err != nil {
 			return res, err
 		}
-		res.Changed = true
+		res.Changed = len(res.Changes) > 0
 		res.Message = fmt.Sprintf("%d values restored", len(res.Changes))
+		var kept []string
+		for _, k := range backup.CreatedKeys {
+			deleted, err := sys.Registry.DeleteEmptyKey(k.View, k.Key)
+			if err != nil {
+				return res, registryError("RegistryWriteFailed", err, "remove the key %s that enable created",
+					RegistryPath(k.View, k.Key))
+			}
+			if deleted {
+				res.Changed = true
+			} else if ok, _ := sys.Registry.KeyExists(k.View, k.Key); ok {
+				kept = append(kept, RegistryPath(k.View, k.Key))
+			}
+		}
+		if len(kept) > 0 {
+			res.Message += "; kept keys that enable created but that hold other values now: " + strings.Join(kept, ", ")
+		}
 	}
 	status, _, err := ReadStatus(sys)
 	if err != nil {
@@ -340,4 +377,48 @@ func readBackup(path string) (*Backup, error) {
 			WithTarget(path)
 	}
 	return &b, nil
+}
+
+// missingKeys lists the keys, and their missing parents, that the changes
+// will create, deepest first.
+func missingKeys(reg Registry, changes []Change) ([]BackupKey, error) {
+	seen := map[string]bool{}
+	var keys []BackupKey
+	for _, c := range changes {
+		for key := c.Key; strings.Contains(key, `\`); key = key[:strings.LastIndex(key, `\`)] {
+			id := string(c.View) + "|" + strings.ToLower(key)
+			if seen[id] {
+				break
+			}
+			exists, err := reg.KeyExists(c.View, key)
+			if err != nil {
+				return nil, registryError("RegistryReadFailed", err, "read %s", RegistryPath(c.View, key))
+			}
+			if exists {
+				break
+			}
+			seen[id] = true
+			keys = append(keys, BackupKey{Path: RegistryPath(c.View, key), View: c.View, Key: key})
+		}
+	}
+	sort.SliceStable(keys, func(i, j int) bool {
+		return strings.Count(keys[i].Key, `\`) > strings.Count(keys[j].Key, `\`)
+	})
+	return keys, nil
+}
+
+// managedKey reports whether a key is one of the managed keys or one of
+// their parents below the first two levels (such as SOFTWARE\Microsoft),
+// which restore may remove when enable created it.
+func managedKey(ver WindowsVersion, k BackupKey) bool {
+	if strings.Count(k.Key, `\`) < 2 {
+		return false
+	}
+	for _, ref := range Watched(ver) {
+		if ref.View == k.View && (strings.EqualFold(ref.Key, k.Key) ||
+			strings.HasPrefix(strings.ToLower(ref.Key), strings.ToLower(k.Key)+`\`)) {
+			return true
+		}
+	}
+	return false
 }

@@ -16,6 +16,10 @@ import (
 func fakeSystem(t *testing.T) (*System, *MemoryRegistry) {
 	t.Helper()
 	reg := NewMemoryRegistry()
+	for _, view := range []View{ViewNative, View32} {
+		reg.CreateKey(view, KeyNetFramework)
+		reg.CreateKey(view, `SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings`)
+	}
 	must(t, reg.SetDWORD(ViewNative, KeyNetSetup, ValueRelease, 528040))
 	must(t, reg.SetDWORD(View32, KeyNetFramework, ValueStrongCrypto, 0))
 	must(t, reg.SetDWORD(ViewNative, KeyWinHTTP, ValueSecureProtocols, 0x80))
@@ -214,4 +218,62 @@ func TestRestoreOfAMissingBackupIsAUsageError(t *testing.T) {
 	if bridge.ExitCode(err) != 2 || bridge.AsError(err).ID != "BackupNotFound" {
 		t.Fatalf("error %v (exit %d)", err, bridge.ExitCode(err))
 	}
+}
+
+func TestRestoreRemovesTheKeysEnableCreatedUnlessTheyHoldOtherValues(t *testing.T) {
+	sys, reg := fakeSystem(t)
+	tls12Parent := `SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.2`
+	res, err := Enable(sys, &EnableOptions{IncludeWinhttp: true})
+	must(t, err)
+	backup, err := readBackup(res.BackupFile)
+	must(t, err)
+	var created []string
+	for _, k := range backup.CreatedKeys {
+		created = append(created, string(k.View)+"|"+k.Key)
+	}
+	want := []string{"Wow6432Node|" + KeyWinHTTP}
+	if !reflect.DeepEqual(created, want) {
+		// The fake already holds TLS 1.2\Client (DisabledByDefault=1) and
+		// the native WinHTTP key.
+		t.Errorf("created keys %v, want %v", created, want)
+	}
+
+	must(t, reg.SetDWORD(View32, KeyWinHTTP, "SomethingElse", 7))
+	res, err = Restore(sys, &RestoreOptions{Backup: res.BackupFile})
+	must(t, err)
+	if ok, _ := reg.KeyExists(View32, KeyWinHTTP); !ok {
+		t.Error("restore removed a key that holds another value")
+	}
+	if ok, _ := reg.KeyExists(ViewNative, tls12Parent); !ok {
+		t.Error("restore removed a key that existed before enable")
+	}
+}
+
+func TestRestoreRemovesCreatedKeysDeepestFirst(t *testing.T) {
+	sys, reg := fakeSystem(t)
+	must(t, reg.DeleteValue(ViewNative, SchannelClientKey(Tls12), ValueDisabledByDefault))
+	must(t, deleteKeys(reg, ViewNative, SchannelClientKey(Tls12), `SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.2`))
+	before := reg.Dump()
+
+	res, err := Enable(sys, &EnableOptions{})
+	must(t, err)
+	backup, err := readBackup(res.BackupFile)
+	must(t, err)
+	if len(backup.CreatedKeys) != 2 || backup.CreatedKeys[0].Key != SchannelClientKey(Tls12) {
+		t.Fatalf("created keys %+v", backup.CreatedKeys)
+	}
+	_, err = Restore(sys, &RestoreOptions{Backup: res.BackupFile})
+	must(t, err)
+	if after := reg.Dump(); !reflect.DeepEqual(after, before) {
+		t.Errorf("restore left keys behind:\nbefore %v\n after %v", before, after)
+	}
+}
+
+func deleteKeys(reg *MemoryRegistry, view View, keys ...string) error {
+	for _, k := range keys {
+		if ok, err := reg.DeleteEmptyKey(view, k); !ok || err != nil {
+			return errors.New("could not remove " + k)
+		}
+	}
+	return nil
 }

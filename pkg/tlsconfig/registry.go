@@ -42,6 +42,9 @@ type Registry interface {
 	DeleteValue(view View, key, name string) error
 	// KeyExists reports whether a key is present.
 	KeyExists(view View, key string) (bool, error)
+	// DeleteEmptyKey removes a key that holds no values and no subkeys,
+	// and reports whether it did; a missing key is not an error.
+	DeleteEmptyKey(view View, key string) (bool, error)
 }
 
 // MemoryRegistry is a Registry held in memory, for tests and for
@@ -88,6 +91,20 @@ func (m *MemoryRegistry) SetDWORD(view View, key, name string, data uint32) erro
 	if m.Deny {
 		return ErrAccessDenied
 	}
+	k := m.createKey(view, key)
+	m.values[k+`|`+strings.ToLower(name)] = data
+	m.Writes++
+	return nil
+}
+
+// CreateKey makes a key and its parents, as an installer would have.
+func (m *MemoryRegistry) CreateKey(view View, key string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.createKey(view, key)
+}
+
+func (m *MemoryRegistry) createKey(view View, key string) string {
 	k := memKey(view, key)
 	for p := k; ; {
 		m.keys[p] = true
@@ -97,9 +114,7 @@ func (m *MemoryRegistry) SetDWORD(view View, key, name string, data uint32) erro
 		}
 		p = p[:i]
 	}
-	m.values[k+`|`+strings.ToLower(name)] = data
-	m.Writes++
-	return nil
+	return k
 }
 
 // DeleteValue implements Registry.
@@ -121,6 +136,32 @@ func (m *MemoryRegistry) KeyExists(view View, key string) (bool, error) {
 	return m.keys[memKey(view, key)], nil
 }
 
+// DeleteEmptyKey implements Registry.
+func (m *MemoryRegistry) DeleteEmptyKey(view View, key string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := memKey(view, key)
+	if !m.keys[k] {
+		return false, nil
+	}
+	for v := range m.values {
+		if strings.HasPrefix(v, k+`|`) {
+			return false, nil
+		}
+	}
+	for other := range m.keys {
+		if strings.HasPrefix(other, k+`\`) {
+			return false, nil
+		}
+	}
+	if m.Deny {
+		return false, ErrAccessDenied
+	}
+	delete(m.keys, k)
+	m.Writes++
+	return true, nil
+}
+
 // Dump lists every value as "view|key|name=data", sorted, so tests can
 // compare whole registries.
 func (m *MemoryRegistry) Dump() []string {
@@ -129,6 +170,9 @@ func (m *MemoryRegistry) Dump() []string {
 	var out []string
 	for k, v := range m.values {
 		out = append(out, k+"="+formatDWORD(v))
+	}
+	for k := range m.keys {
+		out = append(out, k)
 	}
 	sort.Strings(out)
 	return out

@@ -2,6 +2,7 @@ package tlsconfig
 
 import (
 	"errors"
+	"strings"
 
 	"golang.org/x/sys/windows"
 	"golang.org/x/sys/windows/registry"
@@ -94,5 +95,38 @@ func (SystemRegistry) KeyExists(view View, key string) (bool, error) {
 		return false, classify(err)
 	}
 	k.Close()
+	return true, nil
+}
+
+// DeleteEmptyKey implements Registry.
+func (SystemRegistry) DeleteEmptyKey(view View, key string) (bool, error) {
+	k, err := registry.OpenKey(registry.LOCAL_MACHINE, key, registry.QUERY_VALUE|registry.ENUMERATE_SUB_KEYS|viewAccess(view))
+	if notFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, classify(err)
+	}
+	info, err := k.Stat()
+	k.Close()
+	if err != nil {
+		return false, classify(err)
+	}
+	if info.SubKeyCount > 0 || info.ValueCount > 0 {
+		return false, nil
+	}
+	i := strings.LastIndex(key, `\`)
+	if i < 0 {
+		return false, nil // never a root's direct child such as SOFTWARE
+	}
+	// The parent is opened in the view, so the subkey is deleted there.
+	parent, err := registry.OpenKey(registry.LOCAL_MACHINE, key[:i], registry.ENUMERATE_SUB_KEYS|viewAccess(view))
+	if err != nil {
+		return false, classify(err)
+	}
+	defer parent.Close()
+	if err := registry.DeleteKey(parent, key[i+1:]); err != nil {
+		return false, classify(err)
+	}
 	return true, nil
 }

@@ -27,6 +27,16 @@ var tlsRegValues = []struct{ key, name, view string }{
 	{`HKLM\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full`, "Release", "/reg:64"},
 }
 
+// tlsRegKeys are keys enable may create and restore must remove again.
+var tlsRegKeys = []struct{ key, view string }{
+	{`HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.2`, "/reg:64"},
+	{`HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.2\Client`, "/reg:64"},
+	{`HKLM\SOFTWARE\Microsoft\.NETFramework\v4.0.30319`, "/reg:64"},
+	{`HKLM\SOFTWARE\Microsoft\.NETFramework\v4.0.30319`, "/reg:32"},
+	{`HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\WinHttp`, "/reg:64"},
+	{`HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\WinHttp`, "/reg:32"},
+}
+
 var regDWORD = regexp.MustCompile(`REG_DWORD\s+0x([0-9a-fA-F]+)`)
 
 // regSnapshot reads every value with Wine's own reg.exe: "absent" or the
@@ -47,6 +57,10 @@ func regSnapshot(t *testing.T) map[string]string {
 		}
 		snap[v.view+" "+v.key+`\`+v.name] = data
 	}
+	for _, k := range tlsRegKeys {
+		exists := testenv.Reg(t, "query", k.key, k.view).ExitCode == 0
+		snap[k.view+" "+k.key] = map[bool]string{true: "key", false: "absent"}[exists]
+	}
 	return snap
 }
 
@@ -59,6 +73,11 @@ func regRestore(t *testing.T, snap map[string]string) {
 			testenv.Reg(t, "delete", v.key, "/v", v.name, "/f", v.view)
 		} else {
 			testenv.Reg(t, "add", v.key, "/v", v.name, "/t", "REG_DWORD", "/d", data, "/f", v.view)
+		}
+	}
+	for i := len(tlsRegKeys) - 1; i >= 0; i-- {
+		if k := tlsRegKeys[i]; snap[k.view+" "+k.key] == "absent" {
+			testenv.Reg(t, "delete", k.key, "/f", k.view)
 		}
 	}
 }
@@ -155,6 +174,8 @@ func TestTlsSettingsUnderWine(t *testing.T) {
 			"/reg:32 " + winHTTPKey + `\DefaultSecureProtocols`:                            "2560",
 			"/reg:64 " + tls12Key + `\Enabled`:                                             "1",
 			"/reg:64 " + tls12Key + `\DisabledByDefault`:                                   "0",
+			"/reg:64 " + tls12Key:                                                          "key",
+			"/reg:32 " + winHTTPKey:                                                        "key",
 			"/reg:64 " + `HKLM\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full\Release`: "528040",
 		}},
 		{"win81", "Windows 8.1 or Windows Server 2012 R2", 9600, "NeedsChanges", 4, map[string]string{
@@ -170,6 +191,9 @@ func TestTlsSettingsUnderWine(t *testing.T) {
 			exe := wineAs(t, tc.wine)
 			regSet(t, netKey, "SchUseStrongCrypto", "/reg:32", "0")
 			before := regSnapshot(t)
+			if tc.wine == "win7" && before["/reg:64 "+tls12Key] != "absent" {
+				t.Fatalf("a fresh Wine prefix has no TLS 1.2 client key, so that restore removes it is tested: %v", before)
+			}
 			t.Cleanup(func() { regRestore(t, before) })
 
 			status := runTLS(t, exe, 0, "tls", "status")
