@@ -15,22 +15,22 @@ func init() {
 			Name:  "tls",
 			Usage: "inspect and fix the TLS settings of Windows PowerShell and WinHTTP, and probe what a server accepts",
 			Subcommands: []*cli.Command{
-				command(env, "status", "what decides whether Windows PowerShell and .NET programs here can use TLS 1.2 (Windows only)",
+				tlsCommand(command(env, "status", "what decides whether Windows PowerShell and .NET programs here can use TLS 1.2 (Windows only)",
 					func(ctx context.Context, out *bridge.Writer, opts *tlsconfig.StatusOptions) error {
 						return tlsconfig.RunStatus(out, opts)
-					}),
-				command(env, "enable", "make the registry changes the status calls for, after a backup (Windows only, administrator)",
+					})),
+				tlsCommand(command(env, "enable", "make the registry changes the status calls for, after a backup (Windows only, administrator)",
 					func(ctx context.Context, out *bridge.Writer, opts *tlsconfig.EnableOptions) error {
 						return tlsconfig.RunEnable(out, opts)
-					}),
-				command(env, "restore", "put the values of a backup back, deleting those that were absent (Windows only, administrator)",
+					})),
+				tlsCommand(command(env, "restore", "put the values of a backup back, deleting those that were absent (Windows only, administrator)",
 					func(ctx context.Context, out *bridge.Writer, opts *tlsconfig.RestoreOptions) error {
 						return tlsconfig.RunRestore(out, opts)
-					}),
-				command(env, "probe", "which TLS versions a server accepts, its certificate chain, and advice for Windows PowerShell",
+					})),
+				tlsCommand(command(env, "probe", "which TLS versions a server accepts, its certificate chain, and advice for Windows PowerShell",
 					func(ctx context.Context, out *bridge.Writer, opts *tlsconfig.ProbeOptions) error {
 						return tlsconfig.RunProbe(ctx, out, opts)
-					}),
+					})),
 			},
 			// Without a known subcommand urfave/cli would print help and
 			// succeed; a caller must see a usage error instead.
@@ -42,4 +42,13 @@ func init() {
 			},
 		}
 	})
+}
+
+// tlsCommand points a subcommand's usage errors at its full name, since
+// the shared helper knows only the last word.
+func tlsCommand(cmd *cli.Command) *cli.Command {
+	cmd.OnUsageError = func(c *cli.Context, err error, _ bool) error {
+		return bridge.Usagef("BadUsage", "%v (see sysupdate tls %s --help)", err, cmd.Name)
+	}
+	return cmd
 }

@@ -42,6 +42,7 @@ func RunEnable(out *bridge.Writer, opts *EnableOptions) error {
 	if err != nil {
 		return err
 	}
+	verboseChanges(out, res)
 	warnBlockers(out, res.Consumers, opts.IncludeWinhttp)
 	out.Output(TypeChange, res)
 	return nil
@@ -57,6 +58,7 @@ func RunRestore(out *bridge.Writer, opts *RestoreOptions) error {
 	if err != nil {
 		return err
 	}
+	verboseChanges(out, res)
 	out.Output(TypeChange, res)
 	return nil
 }
@@ -100,6 +102,30 @@ func warnBlockers(out *bridge.Writer, verdicts []Verdict, winHTTP bool) {
 		for _, b := range v.Blockers {
 			out.Warningf("%s still cannot use TLS 1.2: %s", v.Consumer, b)
 		}
+	}
+}
+
+func verboseChanges(out *bridge.Writer, res ChangeResult) {
+	if !out.VerboseEnabled() {
+		return
+	}
+	would := ""
+	if res.WhatIf {
+		would = "would "
+	}
+	for _, c := range res.Changes {
+		from := "absent"
+		if c.Old != nil {
+			from = formatDWORD(*c.Old)
+		}
+		if c.New == nil {
+			out.Verbosef("%sdelete %s\\%s, was %s: %s", would, c.Path, c.Name, from, c.Reason)
+		} else {
+			out.Verbosef("%sset %s\\%s to %s, was %s: %s", would, c.Path, c.Name, formatDWORD(*c.New), from, c.Reason)
+		}
+	}
+	if res.BackupFile != "" && res.Action == "Enable" {
+		out.Verbosef("backup of the previous values: %s", res.BackupFile)
 	}
 }
 
