@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -276,4 +277,33 @@ func deleteKeys(reg *MemoryRegistry, view View, keys ...string) error {
 		}
 	}
 	return nil
+}
+
+func TestAValueOfAnotherTypeIsReportedAndNeverOverwritten(t *testing.T) {
+	sys, reg := fakeSystem(t)
+	reg.SetOtherType(View32, KeyNetFramework, ValueStrongCrypto, 1) // REG_SZ
+	before := reg.Dump()
+
+	status, _, err := ReadStatus(sys)
+	must(t, err)
+	if len(status.NotDWORD) != 1 || !strings.Contains(status.NotDWORD[0], `Wow6432Node\Microsoft\.NETFramework\v4.0.30319\SchUseStrongCrypto`) {
+		t.Errorf("NotDWORD = %v", status.NotDWORD)
+	}
+	ps := status.Consumer(ConsumerPowerShell)
+	if ps.Verdict != Blocked || !strings.Contains(ps.Reason, "type 1, not REG_DWORD") {
+		t.Errorf("PowerShell %s: %s", ps.Verdict, ps.Reason)
+	}
+
+	res, err := Enable(sys, &EnableOptions{})
+	must(t, err)
+	for _, c := range res.Changes {
+		if c.View == View32 && c.Name == ValueStrongCrypto {
+			t.Errorf("enable overwrote the REG_SZ value")
+		}
+	}
+	_, err = Restore(sys, &RestoreOptions{Backup: res.BackupFile})
+	must(t, err)
+	if after := reg.Dump(); !reflect.DeepEqual(after, before) {
+		t.Errorf("round trip changed the registry:\nbefore %v\n after %v", before, after)
+	}
 }

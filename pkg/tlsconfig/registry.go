@@ -54,6 +54,7 @@ type Registry interface {
 type MemoryRegistry struct {
 	mu     sync.Mutex
 	values map[string]uint32
+	types  map[string]uint32 // values of another type than REG_DWORD
 	keys   map[string]bool
 
 	// Deny makes every write fail with ErrAccessDenied, as for a process
@@ -65,7 +66,7 @@ type MemoryRegistry struct {
 
 // NewMemoryRegistry returns an empty MemoryRegistry.
 func NewMemoryRegistry() *MemoryRegistry {
-	return &MemoryRegistry{values: map[string]uint32{}, keys: map[string]bool{}}
+	return &MemoryRegistry{values: map[string]uint32{}, types: map[string]uint32{}, keys: map[string]bool{}}
 }
 
 func memKey(view View, key string) string {
@@ -80,8 +81,20 @@ func memKey(view View, key string) string {
 func (m *MemoryRegistry) GetDWORD(view View, key, name string) (uint32, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	v, ok := m.values[memKey(view, key)+`|`+strings.ToLower(name)]
+	id := memKey(view, key) + `|` + strings.ToLower(name)
+	if typ, ok := m.types[id]; ok {
+		return 0, false, errNotDWORD(view, key, name, typ)
+	}
+	v, ok := m.values[id]
 	return v, ok, nil
+}
+
+// SetOtherType stores a value of registry type typ (1 is REG_SZ), which
+// GetDWORD reports as a NotDWORDError.
+func (m *MemoryRegistry) SetOtherType(view View, key, name string, typ uint32) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.types[m.createKey(view, key)+`|`+strings.ToLower(name)] = typ
 }
 
 // SetDWORD implements Registry.
@@ -92,6 +105,7 @@ func (m *MemoryRegistry) SetDWORD(view View, key, name string, data uint32) erro
 		return ErrAccessDenied
 	}
 	k := m.createKey(view, key)
+	delete(m.types, k+`|`+strings.ToLower(name))
 	m.values[k+`|`+strings.ToLower(name)] = data
 	m.Writes++
 	return nil
@@ -170,6 +184,9 @@ func (m *MemoryRegistry) Dump() []string {
 	var out []string
 	for k, v := range m.values {
 		out = append(out, k+"="+formatDWORD(v))
+	}
+	for k, typ := range m.types {
+		out = append(out, k+" type "+formatDWORD(typ))
 	}
 	for k := range m.keys {
 		out = append(out, k)

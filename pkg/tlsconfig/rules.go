@@ -305,7 +305,7 @@ func evaluateDotNet(ver WindowsVersion, vals Values) Verdict {
 	}
 	after := applied(vals, v.Changes)
 	addSchannelBlockers(&v, ver, after, func(view View) []string { return dotNetOffers(ver, after, view) })
-	v.Verdict, v.Reason = conclude(v, "Windows PowerShell")
+	v.Verdict, v.Reason = conclude(v, consumerTitle[ConsumerPowerShell])
 	return v
 }
 
@@ -341,7 +341,7 @@ func evaluateWinHTTP(ver WindowsVersion, vals Values) Verdict {
 	}
 	after := applied(vals, v.Changes)
 	addSchannelBlockers(&v, ver, after, func(view View) []string { return winHTTPOffers(ver, after, view) })
-	v.Verdict, v.Reason = conclude(v, "WinHTTP")
+	v.Verdict, v.Reason = conclude(v, consumerTitle[ConsumerWinHTTP])
 	return v
 }
 

@@ -22,6 +22,7 @@ type Status struct {
 	NetFramework           []NetFrameworkView `json:"NetFramework"`
 	Schannel               []SchannelClient   `json:"Schannel"`
 	WinHttp                []WinHTTPView      `json:"WinHttp"`
+	NotDWORD               []string           `json:"NotDWORD"` // values of another type, which Windows ignores
 	Consumers              []Verdict          `json:"Consumers"`
 }
 
@@ -79,19 +80,26 @@ func NetFrameworkVersion(release uint32) string {
 	return "4.0"
 }
 
-// ReadValues reads every watched value of this Windows.
-func ReadValues(reg Registry, ver WindowsVersion) (Values, error) {
+// ReadValues reads every watched value of this Windows. Values of another
+// type than REG_DWORD, which Windows ignores, are returned apart.
+func ReadValues(reg Registry, ver WindowsVersion) (Values, map[ValueRef]*NotDWORDError, error) {
 	vals := Values{}
+	wrong := map[ValueRef]*NotDWORDError{}
 	for _, ref := range Watched(ver) {
 		data, ok, err := reg.GetDWORD(ref.View, ref.Key, ref.Name)
+		var nd *NotDWORDError
+		if errors.As(err, &nd) {
+			wrong[ref] = nd
+			continue
+		}
 		if err != nil {
-			return nil, registryError("RegistryReadFailed", err, "read %s\\%s", RegistryPath(ref.View, ref.Key), ref.Name)
+			return nil, nil, registryError("RegistryReadFailed", err, "read %s\\%s", RegistryPath(ref.View, ref.Key), ref.Name)
 		}
 		if ok {
 			vals[ref] = data
 		}
 	}
-	return vals, nil
+	return vals, wrong, nil
 }
 
 // NewStatus builds the status from the values read.
@@ -135,12 +143,45 @@ func NewStatus(ver WindowsVersion, vals Values) Status {
 
 // ReadStatus reads the registry and evaluates it.
 func ReadStatus(sys *System) (Status, Values, error) {
-	vals, err := ReadValues(sys.Registry, sys.Version)
+	vals, wrong, err := ReadValues(sys.Registry, sys.Version)
 	if err != nil {
 		return Status{}, nil, err
 	}
-	return NewStatus(sys.Version, vals), vals, nil
+	s := NewStatus(sys.Version, vals)
+	for _, ref := range Watched(sys.Version) {
+		if nd := wrong[ref]; nd != nil {
+			s.NotDWORD = append(s.NotDWORD, nd.Error())
+			for i := range s.Consumers {
+				blockWrongType(&s.Consumers[i], ref, nd)
+			}
+		}
+	}
+	return s, vals, nil
 }
+
+// blockWrongType takes a change to a value of the wrong type out of a
+// verdict and reports it as a blocker instead: enable never overwrites
+// data its backup cannot hold.
+func blockWrongType(v *Verdict, ref ValueRef, nd *NotDWORDError) {
+	kept := v.Changes[:0]
+	touched := false
+	for _, c := range v.Changes {
+		if c.View == ref.View && c.Key == ref.Key && c.Name == ref.Name {
+			touched = true
+			continue
+		}
+		kept = append(kept, c)
+	}
+	v.Changes = kept
+	if !touched {
+		return
+	}
+	v.Blockers = append(v.Blockers, nd.Error()+", so Windows ignores it; enable does not overwrite a value "+
+		"its backup cannot hold: delete it, or make it a REG_DWORD, by hand")
+	v.Verdict, v.Reason = conclude(*v, consumerTitle[v.Consumer])
+}
+
+var consumerTitle = map[string]string{ConsumerPowerShell: "Windows PowerShell", ConsumerWinHTTP: "WinHTTP"}
 
 // registryError classifies a registry failure: access denied means the
 // process lacks administrator rights.
@@ -153,8 +194,19 @@ func registryError(id string, err error, format string, args ...any) *bridge.Err
 	return bridge.Wrap(bridge.KindLocal, id, err, format, args...).WithCategory("ReadError")
 }
 
+// NotDWORDError reports a value of another registry type than REG_DWORD.
+type NotDWORDError struct {
+	Path string // the key as regedit shows it
+	Name string
+	Type uint32 // the registry type number: 1 is REG_SZ, 11 REG_QWORD
+}
+
+func (e *NotDWORDError) Error() string {
+	return fmt.Sprintf("%s\\%s is of registry type %d, not REG_DWORD", e.Path, e.Name, e.Type)
+}
+
 func errNotDWORD(view View, key, name string, typ uint32) error {
-	return fmt.Errorf("%s\\%s is of registry type %d, not REG_DWORD", RegistryPath(view, key), name, typ)
+	return &NotDWORDError{Path: RegistryPath(view, key), Name: name, Type: typ}
 }
 
 func errWindowsOnly() error {
