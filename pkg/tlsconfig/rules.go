@@ -331,9 +331,16 @@ func evaluateWinHTTP(ver WindowsVersion, vals Values) Verdict {
 				"WinHTTP offers TLS 1.1 and 1.2 only when DefaultSecureProtocols asks for them"))
 		}
 	}
-	if ver.Build < build81 {
-		v.Notes = append(v.Notes, "on Windows 7, Server 2008 R2 and Server 2012, DefaultSecureProtocols "+
-			"takes effect only once update KB3140245 is installed")
+	switch {
+	case ver.Build < build8:
+		v.Notes = append(v.Notes, "on Windows 7 and Server 2008 R2, DefaultSecureProtocols takes effect "+
+			"only once update KB3140245 is installed")
+	case ver.Build < build81 && ver.Server:
+		v.Notes = append(v.Notes, "on Server 2012, DefaultSecureProtocols takes effect only once update "+
+			"KB3140245 is installed")
+	case ver.Build < build81:
+		v.Notes = append(v.Notes, "Windows 8 never received update KB3140245, which makes WinHTTP read "+
+			"DefaultSecureProtocols; Windows 8.1 offers TLS 1.2 through WinHTTP without it")
 	}
 	v.Offers = winHTTPOffers(ver, vals, ViewNative)
 	if ver.Is64Bit {
