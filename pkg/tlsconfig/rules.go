@@ -159,7 +159,7 @@ type Verdict struct {
 	Notes       []string `json:"Notes"`
 }
 
-// offers returns the protocols SChannel offers to a program that lets the
+// schannelDefaults returns the protocols SChannel offers to a program that lets the
 // system choose.
 func schannelDefaults(ver WindowsVersion, vals Values) []string {
 	var out []string
@@ -259,6 +259,9 @@ func Evaluate(ver WindowsVersion, vals Values) []Verdict {
 	return []Verdict{evaluateDotNet(ver, vals), evaluateWinHTTP(ver, vals)}
 }
 
+// TODO: only .NET 4.x (v4.0.30319) is covered; the .NET 3.5 values under
+// v2.0.50727, which Windows PowerShell 2.0 and .NET 3.5 programs read, are
+// neither reported nor set.
 func evaluateDotNet(ver WindowsVersion, vals Values) Verdict {
 	v := Verdict{
 		Consumer:    ConsumerPowerShell,
@@ -309,6 +312,9 @@ func evaluateDotNet(ver WindowsVersion, vals Values) Verdict {
 	return v
 }
 
+// TODO: whether update KB3140245 is installed is not detected, so on
+// Windows 7, Server 2008 R2 and 2012 WinHTTP is called Ready once the value
+// is set even where it has no effect yet; the note says so instead.
 func evaluateWinHTTP(ver WindowsVersion, vals Values) Verdict {
 	v := Verdict{
 		Consumer:    ConsumerWinHTTP,
