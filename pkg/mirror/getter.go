@@ -1,16 +1,78 @@
 package mirror
 
+import (
+	"context"
+
+	"github.com/sysupdate/sysupdate/pkg/bridge"
+	"github.com/sysupdate/sysupdate/pkg/fetch"
+	"github.com/sysupdate/sysupdate/pkg/netclient"
+	"github.com/sysupdate/sysupdate/pkg/proxy"
+)
+
+// ClientOptions and ProxyOptions name the embedded option sets, which are
+// both called Options in their packages.
+type (
+	ClientOptions = netclient.Options
+	ProxyOptions  = proxy.Options
+)
+
 // NetOptions are the network parameters of the commands that sync from the
-// web.
-//
-// TODO: replace with netclient's options (TLS protocol, proxy, timeouts,
-// retries) once pkg/netclient is available; until then only --ca-file is
-// offered and proxies are not used.
+// web: those of the web cmdlets (TLS, timeouts, retries, proxy).
 type NetOptions struct {
-	CAFile string `json:"CAFile" help:"also trust the certificate authorities in this PEM file"`
+	ClientOptions
+	ProxyOptions
+}
+
+// fetchGetter performs a sync's requests with the download engine.
+type fetchGetter struct {
+	c *netclient.Client
 }
 
 // NewGetter returns the Getter that performs the web requests of a sync.
-func NewGetter(net NetOptions) (Getter, error) {
-	return NewInterimGetter(net.CAFile)
+// Close it when done. Options left at zero take the cmdlets' defaults
+// (five redirects, five seconds between retries).
+func NewGetter(net NetOptions, out *bridge.Writer) (Getter, error) {
+	opts := net.ClientOptions
+	defaults := netclient.Defaults()
+	if opts.MaximumRedirection == 0 {
+		opts.MaximumRedirection = defaults.MaximumRedirection
+	}
+	if opts.RetryIntervalSec == 0 {
+		opts.RetryIntervalSec = defaults.RetryIntervalSec
+	}
+	var err error
+	if opts.Router, err = router(net.ProxyOptions, out); err != nil {
+		return nil, err
+	}
+	c, err := netclient.New(opts, out)
+	if err != nil {
+		return nil, err
+	}
+	return &fetchGetter{c: c}, nil
+}
+
+// Get downloads req.URL to req.OutFile, or reports it not modified.
+func (g *fetchGetter) Get(ctx context.Context, req GetRequest, meter *bridge.Meter) (GetResult, error) {
+	res, err := fetch.Download(ctx, g.c, fetch.Request{
+		URL: req.URL, OutFile: req.OutFile, ExpectedSize: req.ExpectedSize,
+		IfNoneMatch: req.IfNoneMatch, IfModifiedSince: req.IfModifiedSince,
+	}, meter)
+	return GetResult{StatusCode: res.StatusCode, NotModified: res.NotModified, Bytes: res.Bytes,
+		ETag: res.ETag, LastModified: res.LastModified, SHA256: res.SHA256}, err
+}
+
+// Close releases the client's connections.
+func (g *fetchGetter) Close() error { return g.c.Close() }
+
+// router decides how the sync's requests reach the network.
+//
+// TODO: proxies are not yet honoured: --proxy, --no-proxy, the environment
+// and the system settings are accepted but every request connects directly,
+// so a machine that reaches the web only through a proxy fails with a
+// connection error. Build the proxy package's Router here once it exists.
+func router(opts ProxyOptions, out *bridge.Writer) (netclient.Router, error) {
+	if opts.Proxy != "" || opts.ProxyUseDefaultCredentials || opts.ProxyCredential != nil {
+		out.Warningf("proxy settings are not honoured yet by this sysupdate; connecting directly")
+	}
+	return nil, nil
 }

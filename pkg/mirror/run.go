@@ -2,6 +2,7 @@ package mirror
 
 import (
 	"context"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -65,12 +66,12 @@ func IsURL(s string) bool {
 }
 
 // OpenSource returns the source for a listing URL or a folder path.
-func OpenSource(uri string, net NetOptions) (Source, error) {
+func OpenSource(uri string, net NetOptions, out *bridge.Writer) (Source, error) {
 	if uri == "" {
 		return nil, bridge.Usagef("UriRequired", "--uri is required: a directory listing URL or a folder")
 	}
 	if IsURL(uri) {
-		g, err := NewGetter(net)
+		g, err := NewGetter(net, out)
 		if err != nil {
 			return nil, err
 		}
@@ -83,12 +84,20 @@ func OpenSource(uri string, net NetOptions) (Source, error) {
 	return &FolderSource{Root: uri}, nil
 }
 
+// closeSource releases what a source holds (connections, an archive).
+func closeSource(src Source) {
+	if c, ok := src.(io.Closer); ok {
+		c.Close()
+	}
+}
+
 // Run mirrors opts.Uri into opts.Path.
 func Run(ctx context.Context, out *bridge.Writer, opts *Options) error {
-	src, err := OpenSource(opts.Uri, opts.NetOptions)
+	src, err := OpenSource(opts.Uri, opts.NetOptions, out)
 	if err != nil {
 		return err
 	}
+	defer closeSource(src)
 	cfg, err := opts.Common.Config(src)
 	if err != nil {
 		return err

@@ -94,6 +94,14 @@ func NewHTTPSource(base string, g Getter) (*HTTPSource, error) {
 
 func (s *HTTPSource) String() string { return s.Base.String() }
 
+// Close releases the getter's connections.
+func (s *HTTPSource) Close() error {
+	if c, ok := s.Getter.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
+
 // Requests counts listing and file requests, conditional or not.
 func (s *HTTPSource) Requests() int64 { return s.requests.Load() }
 

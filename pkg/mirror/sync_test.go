@@ -3,6 +3,7 @@ package mirror
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -142,7 +143,7 @@ func TestHTTPSourceRecursesIntoSubfolders(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	g, err := NewInterimGetter(srv.CAFile)
+	g, err := NewGetter(NetOptions{ClientOptions: ClientOptions{CAFile: srv.CAFile}}, bridge.NewWriter(io.Discard, false))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +174,7 @@ func TestListingWithValidatorsIsFetchedConditionally(t *testing.T) {
 	}
 	defer srv.Close()
 	srv.SetListingValidators(true)
-	g, err := NewInterimGetter(srv.CAFile)
+	g, err := NewGetter(NetOptions{ClientOptions: ClientOptions{CAFile: srv.CAFile}}, bridge.NewWriter(io.Discard, false))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,14 +40,18 @@ func (s *ZipSource) String() string { return s.URL }
 // Requests counts the archive downloads, conditional or not.
 func (s *ZipSource) Requests() int64 { return s.requests.Load() }
 
-// Close releases the downloaded archive.
-func (s *ZipSource) Close() {
+// Close releases the downloaded archive and the getter's connections.
+func (s *ZipSource) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.zr != nil {
 		s.zr.Close()
 		s.zr = nil
 	}
+	if c, ok := s.Getter.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
 }
 
 // BytesFetched counts the bytes of archive downloads.

@@ -5,6 +5,7 @@ package sysinternals
 
 import (
 	"context"
+	"io"
 	"os"
 	"runtime"
 	"strings"
@@ -30,7 +31,7 @@ type Options struct {
 }
 
 // ResolveSource turns a --source value into a source.
-func ResolveSource(source string, net mirror.NetOptions) (mirror.Source, error) {
+func ResolveSource(source string, net mirror.NetOptions, out *bridge.Writer) (mirror.Source, error) {
 	if source == "" {
 		source = "live"
 	}
@@ -38,9 +39,9 @@ func ResolveSource(source string, net mirror.NetOptions) (mirror.Source, error) 
 		source = u
 	}
 	if !mirror.IsURL(source) {
-		return mirror.OpenSource(source, net)
+		return mirror.OpenSource(source, net, out)
 	}
-	g, err := mirror.NewGetter(net)
+	g, err := mirror.NewGetter(net, out)
 	if err != nil {
 		return nil, err
 	}
@@ -102,12 +103,12 @@ func Run(ctx context.Context, out *bridge.Writer, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	src, err := ResolveSource(opts.Source, opts.NetOptions)
+	src, err := ResolveSource(opts.Source, opts.NetOptions, out)
 	if err != nil {
 		return err
 	}
-	if z, ok := src.(*mirror.ZipSource); ok {
-		defer z.Close()
+	if c, ok := src.(io.Closer); ok {
+		defer c.Close()
 	}
 	cfg, err := opts.Common.Config(src)
 	if err != nil {

@@ -1,9 +1,11 @@
 package sysinternals
 
 import (
+	"io"
 	"reflect"
 	"testing"
 
+	"github.com/sysupdate/sysupdate/pkg/bridge"
 	"github.com/sysupdate/sysupdate/pkg/mirror"
 )
 
@@ -49,7 +51,7 @@ func TestResolveSource(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.source, func(t *testing.T) {
-			src, err := ResolveSource(tc.source, mirror.NetOptions{})
+			src, err := ResolveSource(tc.source, mirror.NetOptions{}, bridge.NewWriter(io.Discard, false))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -58,7 +60,7 @@ func TestResolveSource(t *testing.T) {
 			}
 		})
 	}
-	if _, err := ResolveSource("/no/such/folder", mirror.NetOptions{}); err == nil {
+	if _, err := ResolveSource("/no/such/folder", mirror.NetOptions{}, bridge.NewWriter(io.Discard, false)); err == nil {
 		t.Error("a missing folder was accepted")
 	}
 }
