@@ -8,6 +8,7 @@ import (
 
 func init() {
 	register(func(env *environment) *cli.Command {
-		return command(env, "sync", "mirror a web directory listing, or a local or UNC folder, into a folder", mirror.Run)
+		return commandWithDefaults(env, "sync", "mirror a web directory listing, or a local or UNC folder, into a folder",
+			mirror.NewOptions, mirror.Run)
 	})
 }

@@ -8,6 +8,7 @@ import (
 
 func init() {
 	register(func(env *environment) *cli.Command {
-		return command(env, "sysinternals", "keep a folder of Sysinternals tools current", sysinternals.Run)
+		return commandWithDefaults(env, "sysinternals", "keep a folder of Sysinternals tools current",
+			sysinternals.NewOptions, sysinternals.Run)
 	})
 }

@@ -29,17 +29,9 @@ type fetchGetter struct {
 }
 
 // NewGetter returns the Getter that performs the web requests of a sync.
-// Close it when done. Options left at zero take the cmdlets' defaults
-// (five redirects, five seconds between retries).
+// Close it when done.
 func NewGetter(net NetOptions, out *bridge.Writer) (Getter, error) {
 	opts := net.ClientOptions
-	defaults := netclient.Defaults()
-	if opts.MaximumRedirection == 0 {
-		opts.MaximumRedirection = defaults.MaximumRedirection
-	}
-	if opts.RetryIntervalSec == 0 {
-		opts.RetryIntervalSec = defaults.RetryIntervalSec
-	}
 	var err error
 	if opts.Router, err = router(net.ProxyOptions, out); err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sysupdate/sysupdate/pkg/bridge"
+	"github.com/sysupdate/sysupdate/pkg/netclient"
 )
 
 // Common are the parameters the sync and sysinternals commands share.
@@ -19,8 +20,8 @@ type Common struct {
 	Prune          bool     `json:"Prune" help:"remove files this tool installed that the source no longer has"`
 	WhatIf         bool     `json:"WhatIf" help:"show what would change, change nothing"`
 	AllowDowngrade bool     `json:"AllowDowngrade" help:"install a file even when its version is older than the one on disk"`
-	ThrottleLimit  int64    `json:"ThrottleLimit" help:"files fetched at once (default 4)"`
-	LockTimeoutSec int64    `json:"LockTimeoutSec" help:"seconds to wait while another run updates the folder, then exit 6 (default 60)"`
+	ThrottleLimit  int64    `json:"ThrottleLimit" help:"files fetched at once"`
+	LockTimeoutSec int64    `json:"LockTimeoutSec" help:"seconds to wait while another run updates the folder, then exit 6; 0 tries once"`
 	RandomDelaySec int64    `json:"RandomDelaySec" help:"first wait a random time up to this many seconds, so a fleet does not start at once"`
 	LogFile        string   `json:"LogFile" help:"append one line per run and per change to this file"`
 	NetOptions
@@ -32,25 +33,29 @@ type Options struct {
 	Common
 }
 
-// defaultLockTimeout is how long a run waits for another run to finish. A
-// login script's run takes seconds when little changed.
-const defaultLockTimeout = 60 * time.Second
+// NewCommon returns the shared parameters at their defaults: the web
+// cmdlets' network defaults, 4 files at once, and a minute's wait for
+// another run (a login script's run takes seconds when little changed).
+func NewCommon() Common {
+	return Common{ThrottleLimit: 4, LockTimeoutSec: 60,
+		NetOptions: NetOptions{ClientOptions: netclient.Defaults()}}
+}
+
+// NewOptions returns the sync command's parameters at their defaults.
+func NewOptions() *Options { return &Options{Common: NewCommon()} }
 
 // Config turns the shared parameters into a Config for src.
 func (c *Common) Config(src Source) (Config, error) {
 	if c.Path == "" {
 		return Config{}, bridge.Usagef("PathRequired", "--path is required: the folder to keep current")
 	}
-	if c.ThrottleLimit < 0 || c.ThrottleLimit > 64 {
+	if c.ThrottleLimit < 1 || c.ThrottleLimit > 64 {
 		return Config{}, bridge.Usagef("BadThrottleLimit", "--throttle-limit takes 1 to 64, not %d", c.ThrottleLimit)
 	}
 	if c.LockTimeoutSec < 0 || c.RandomDelaySec < 0 {
 		return Config{}, bridge.Usagef("BadSeconds", "--lock-timeout-sec and --random-delay-sec take zero or more seconds")
 	}
-	lockTimeout := defaultLockTimeout
-	if c.LockTimeoutSec > 0 {
-		lockTimeout = time.Duration(c.LockTimeoutSec) * time.Second
-	}
+	lockTimeout := time.Duration(c.LockTimeoutSec) * time.Second
 	return Config{
 		Dir: c.Path, Source: src, Include: c.Include, Exclude: c.Exclude,
 		Recurse: c.Recurse, Prune: c.Prune, WhatIf: c.WhatIf, AllowDowngrade: c.AllowDowngrade,

@@ -30,6 +30,9 @@ type Options struct {
 	mirror.Common
 }
 
+// NewOptions returns the command's parameters at their defaults.
+func NewOptions() *Options { return &Options{Common: mirror.NewCommon()} }
+
 // ResolveSource turns a --source value into a source.
 func ResolveSource(source string, net mirror.NetOptions, out *bridge.Writer) (mirror.Source, error) {
 	if source == "" {
