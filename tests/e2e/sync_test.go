@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -319,5 +320,23 @@ func TestSyncFromAFolder(t *testing.T) {
 	}
 	if !waited {
 		t.Errorf("no verbose record of the random delay")
+	}
+}
+
+// The module sends the whole request on standard input; parameters it
+// leaves out keep their defaults.
+func TestSysinternalsRequestOnStandardInput(t *testing.T) {
+	srv := startFixture(t)
+	dir := t.TempDir()
+	req, _ := json.Marshal(map[string]any{
+		"Path": dir, "Source": srv.URL, "CAFile": srv.CAFile, "Include": []string{"ps*"}, "Architecture": "x86",
+	})
+	run := parseSync(t, testenv.Run(t, string(req), "", nil, "sysinternals", "--request", "-")).mustSucceed(t)
+	if run.action("pslist.exe") != "Added" || run.action("pslist64.exe") != "Skipped" {
+		t.Errorf("pslist.exe %v, pslist64.exe %v", run.items["pslist.exe"], run.items["pslist64.exe"])
+	}
+	res := testenv.Run(t, `{"Path": "x", "ThrottleLimit": 0}`, "", nil, "sync", "--request", "-", "--uri", dir)
+	if res.ExitCode != 2 || lastError(t, res)["ErrorId"] != "BadThrottleLimit" {
+		t.Errorf("ThrottleLimit 0: exit %d %s", res.ExitCode, res.Stdout)
 	}
 }
