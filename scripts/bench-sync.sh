@@ -37,13 +37,17 @@ PY
 }
 row() { printf '%-46s %9s %14s %9s %8s\n' "$@"; }
 
-sync_run "$url" "$work/live" >/dev/null # fill the folder first
+read -r req bytes secs changed < <(sync_run "$url" "$work/live")
+fill_live=("sysupdate, live listing, empty folder" "$req" "$bytes" "$secs" "$changed")
 files=$(find "$work/live" -maxdepth 1 -type f | wc -l)
 (cd "$work/live" && zip -q -r "$work/suite.zip" . -x '.sysupdate/*')
 ctl "put?name=files/SysinternalsSuite.zip" --data-binary @"$work/suite.zip"
-sync_run "${url}files/SysinternalsSuite.zip" "$work/suite" >/dev/null
+read -r req bytes secs changed < <(sync_run "${url}files/SysinternalsSuite.zip" "$work/suite")
+fill_suite=("sysupdate, suite zip, empty folder" "$req" "$bytes" "$secs" "$changed")
 
 row "scenario ($files files)" requests "bytes fetched" "wall s" changed
+row "${fill_live[@]}"
+row "${fill_suite[@]}"
 read -r req bytes secs changed < <(sync_run "$url" "$work/live")
 row "sysupdate, live listing, nothing changed" "$req" "$bytes" "$secs" "$changed"
 read -r req bytes secs changed < <(sync_run "${url}files/SysinternalsSuite.zip" "$work/suite")
