@@ -297,3 +297,31 @@ func TestSyncInterruptedExitsOneThirty(t *testing.T) {
 	runSysinternals(t, srv, dir).mustSucceed(t)
 	assertSameAsServer(t, srv, dir, x64Names(srv))
 }
+
+// An archive with a member whose name would leave the folder is refused
+// as a whole (exit 5), before any file is written.
+func TestSysinternalsRefusesAnUnsafeArchive(t *testing.T) {
+	srv := startFixture(t)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, name := range []string{"procexp.exe", "../escaped.exe"} {
+		w, _ := zw.Create(name)
+		w.Write([]byte("content of " + name))
+	}
+	zw.Close()
+	srv.Put("files/bad.zip", buf.Bytes())
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "tools")
+	res := testenv.Run(t, "", "", nil, "sysinternals", "--path", dir, "--source", srv.URL+"files/bad.zip", "--ca-file", srv.CAFile)
+	if res.ExitCode != 5 {
+		t.Fatalf("exit %d, want 5: %s", res.ExitCode, res.Stdout)
+	}
+	if id := lastError(t, res)["ErrorId"]; id != "ArchiveUnsafe" {
+		t.Errorf("ErrorId %v", id)
+	}
+	for _, p := range []string{filepath.Join(dir, "procexp.exe"), filepath.Join(parent, "escaped.exe")} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s was written", p)
+		}
+	}
+}
