@@ -79,7 +79,6 @@ func New(opts Options, out *bridge.Writer) (*Client, error) {
 		DialContext:           (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext,
 		DialTLSContext:        c.dialTLS,
 		TLSClientConfig:       cfg.Clone(),
-		ForceAttemptHTTP2:     true,
 		ResponseHeaderTimeout: timeout,
 		TLSHandshakeTimeout:   timeout,
 		ExpectContinueTimeout: time.Second,
