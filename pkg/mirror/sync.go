@@ -160,6 +160,7 @@ func Sync(ctx context.Context, out *bridge.Writer, cfg Config) (Summary, error) 
 	} else {
 		release, err := r.prepare(ctx)
 		if err != nil {
+			r.mutate(func() { r.logLine("run %s -> %s: not started: %v", r.summary.Source, dir, err) })
 			return Summary{}, err
 		}
 		defer release()

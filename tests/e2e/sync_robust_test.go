@@ -138,12 +138,16 @@ func TestSyncSecondRunWaitsForTheLockThenExitsSix(t *testing.T) {
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
-	second := runSysinternals(t, srv, dir, "--lock-timeout-sec", "1")
+	log := filepath.Join(t.TempDir(), "sync.log")
+	second := runSysinternals(t, srv, dir, "--lock-timeout-sec", "1", "--log-file", log)
 	if second.res.ExitCode != 6 {
 		t.Fatalf("exit %d, want 6: %s", second.res.ExitCode, second.res.Stdout)
 	}
 	if rec := lastError(t, second.res); rec["ErrorId"] != "SyncFolderLocked" {
 		t.Errorf("error record %v", rec)
+	}
+	if data, _ := os.ReadFile(log); !strings.Contains(string(data), "not started: another sysupdate run") {
+		t.Errorf("the log has no line for the run that gave up: %q", data)
 	}
 }
 
