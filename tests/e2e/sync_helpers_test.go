@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -123,7 +122,7 @@ func snapshot(t *testing.T, dir string) map[string]fileID {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ids[de.Name()] = fileID{info.Sys().(*syscall.Stat_t).Ino, info.ModTime(), info.Size()}
+		ids[de.Name()] = fileID{inode(info), info.ModTime(), info.Size()}
 	}
 	return ids
 }
