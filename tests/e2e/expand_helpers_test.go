@@ -175,7 +175,7 @@ type zipEntry struct {
 	content []byte
 	mode    fs.FileMode // 0 for a regular file (or a folder, by name)
 	flags   uint16      // header flags, such as 0x800 (UTF-8)
-	method  uint16
+	store   bool        // stored uncompressed rather than deflated
 	extra   []byte
 	nonUTF8 bool // keep Go from setting the UTF-8 flag on its own
 }
@@ -190,9 +190,9 @@ func writeZip(t *testing.T, path string, entries []zipEntry) {
 	}
 	zw := zip.NewWriter(f)
 	for _, e := range entries {
-		h := &zip.FileHeader{Name: e.name, Method: e.method, Flags: e.flags, Extra: e.extra, NonUTF8: e.nonUTF8}
-		if h.Method == 0 && len(e.content) > 0 {
-			h.Method = zip.Deflate
+		h := &zip.FileHeader{Name: e.name, Method: zip.Deflate, Flags: e.flags, Extra: e.extra, NonUTF8: e.nonUTF8}
+		if e.store {
+			h.Method = zip.Store
 		}
 		h.Modified = time.Date(2022, 1, 2, 3, 4, 6, 0, time.UTC)
 		if e.mode != 0 {
