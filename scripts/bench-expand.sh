@@ -5,14 +5,17 @@
 #   small: 20,000 small files in 100 folders (Info-ZIP zip, deflated)
 #   large: one 512 MiB file of random data (stored: it does not compress)
 # The archives are made once and kept in build/bench-expand/ (or
-# $SYSUPDATE_BENCH_DIR). Usage: scripts/bench-expand.sh [rounds] (default 5)
+# $SYSUPDATE_BENCH_DIR); extractions go to $SYSUPDATE_BENCH_OUT (default the
+# same folder), which may be on another volume such as a tmpfs.
+# Usage: scripts/bench-expand.sh [rounds] (default 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 rounds=${1:-5}
 bench=${SYSUPDATE_BENCH_DIR:-$PWD/build/bench-expand}
-mkdir -p "$bench"
+out_root=${SYSUPDATE_BENCH_OUT:-$bench}
+mkdir -p "$bench" "$out_root"
 bin=$bench/sysupdate
 modern_go build -trimpath -o "$bin" ./cmd/sysupdate
 
@@ -53,7 +56,8 @@ command -v bsdtar >/dev/null && tools+=(bsdtar)
 # extract TOOL ARCHIVE OUT: one extraction into a fresh folder.
 extract() {
 	case $1 in
-	sysupdate) "$bin" expand --path "$2" --destination-path "$3" >/dev/null ;;
+	# --output json: records go to a file, as the module reads them.
+	sysupdate) "$bin" expand --path "$2" --destination-path "$3" --output json >"$bench/records.ndjson" ;;
 	unzip) unzip -q "$2" -d "$3" ;;
 	bsdtar) mkdir -p "$3" && bsdtar -xf "$2" -C "$3" ;;
 	esac
@@ -63,24 +67,25 @@ median() { sort -n | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+
 
 for archive in small large; do
 	declare -A times=()
-	for ((r = 1; r <= rounds; r++)); do
+	# Round 0 warms the page cache and is not counted.
+	for ((r = 0; r <= rounds; r++)); do
 		for tool in "${tools[@]}"; do
-			out=$bench/out-$tool
+			out=$out_root/out-$tool
 			rm -rf "$out"
 			sync
 			start=$(date +%s%N)
 			extract "$tool" "$bench/$archive.zip" "$out"
 			end=$(date +%s%N)
-			times[$tool]+="$(((end - start) / 1000000)) "
+			[ "$r" -gt 0 ] && times[$tool]+="$(((end - start) / 1000000)) "
 		done
 	done
 	# Every tool must have produced the same tree.
 	for tool in "${tools[@]}"; do
 		[ "$tool" = sysupdate ] && continue
-		diff -r -q "$bench/out-sysupdate" "$bench/out-$tool" >/dev/null ||
+		diff -r -q "$out_root/out-sysupdate" "$out_root/out-$tool" >/dev/null ||
 			{ echo "bench-expand: $tool and sysupdate extracted different trees" >&2; exit 1; }
 	done
-	rm -rf "$bench"/out-*
+	rm -rf "$out_root"/out-*
 	own=$(tr ' ' '\n' <<<"${times[sysupdate]}" | grep . | median)
 	printf '%-6s %-10s median %7s ms   (runs: %s)\n' "$archive" sysupdate "$own" "${times[sysupdate]% }"
 	for tool in "${tools[@]}"; do

@@ -115,8 +115,10 @@ func Open(path string, opts OpenOptions) (*Archive, error) {
 		f.Close()
 		return nil, bridge.Wrap(bridge.KindLocal, "ArchiveNotFound", err, "open the archive").WithTarget(path)
 	}
+	// Go 1.20 and later may return a usable reader together with an error
+	// about names it finds insecure; names are validated below.
 	zr, err := zip.NewReader(f, info.Size())
-	if err != nil {
+	if err != nil && zr == nil {
 		f.Close()
 		return nil, bridge.Wrap(bridge.KindArchive, IDNotZip, err,
 			"%s is not a zip archive or is damaged", path).WithTarget(path)
@@ -212,6 +214,9 @@ func (a *Archive) validate(opts OpenOptions) error {
 						text, csize, size, maxRatio)
 				}
 			default:
+				// TODO: Deflate64 (method 9), which Windows Explorer uses
+				// for files above 2 GiB, and BZIP2/LZMA are refused; such
+				// archives must be extracted with another tool.
 				return archiveError(IDUnsupported, text,
 					"entry %q uses compression method %d; only Store and Deflate are supported", text, f.Method)
 			}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -76,6 +77,7 @@ type plan struct {
 	files     []fileJob
 	dirTimes  []dirTime
 	need      int64
+	parent    string          // the destination's parent, when it must be created
 	newFolder map[string]bool // folded relative path -> created by this run
 }
 
@@ -102,6 +104,10 @@ type dirTime struct {
 // A failure of the archive's content (exit 5), a full disk or an unusable
 // destination (exit 6) or ctx's cancellation stops the run and is
 // returned; files already placed stay, no temporary file does.
+//
+// TODO: a CRC-32 mismatch can only be seen while writing, so an archive
+// damaged in its tenth file leaves the nine before it extracted; checking
+// every CRC first would read the archive twice.
 func (a *Archive) Extract(ctx context.Context, dest string, entries []Entry,
 	opts ExtractOptions, meter *bridge.Meter) (*ExtractResult, error) {
 	res := &ExtractResult{}
@@ -112,6 +118,11 @@ func (a *Archive) Extract(ctx context.Context, dest string, entries []Entry,
 	if opts.CheckFreeSpace {
 		if err := checkSpace(p.dest, p.need); err != nil {
 			return res, err
+		}
+	}
+	if p.parent != "" {
+		if err := os.MkdirAll(p.parent, 0o755); err != nil {
+			return res, localError(IDDestinationFailed, err, "create the destination's parent folder", p.parent)
 		}
 	}
 	for _, dir := range p.mkdirs {
@@ -162,9 +173,7 @@ func makePlan(dest string, entries []Entry, opts ExtractOptions, res *ExtractRes
 		return nil, localError(IDFileInTheWay, fmt.Errorf("it is a file"), "use the destination", abs)
 	case errors.Is(err, os.ErrNotExist):
 		if parent := filepath.Dir(abs); !isDir(parent) {
-			if err := os.MkdirAll(parent, 0o755); err != nil {
-				return nil, localError(IDDestinationFailed, err, "create the destination's parent folder", parent)
-			}
+			p.parent = parent
 		}
 		p.mkdirs = append(p.mkdirs, abs)
 		p.newFolder[""] = true
@@ -219,6 +228,9 @@ func makePlan(dest string, entries []Entry, opts ExtractOptions, res *ExtractRes
 			p.existing = append(p.existing, target)
 		case info.Mode()&os.ModeSymlink != 0 && isDir(target):
 			// A link the user made to a folder is the user's choice.
+			// TODO: such a link is followed, so files land wherever it
+			// points; archives cannot create links, but a local user who
+			// can write the destination could redirect a later run.
 			p.existing = append(p.existing, target)
 		default:
 			blocked[key] = localError(IDFileInTheWay, errors.New("a file of that name is in the way"),
@@ -229,7 +241,16 @@ func makePlan(dest string, entries []Entry, opts ExtractOptions, res *ExtractRes
 
 	for i := range entries {
 		e := &entries[i]
-		target := filepath.Join(abs, filepath.FromSlash(e.Name))
+		// Folders are spelt as their first entry spells them: on Windows
+		// "Dir/a" and "DIR/b" share a folder, and so they do everywhere.
+		folder := folders[foldName(parentOf(e.Name))]
+		if e.IsDir {
+			folder = folders[foldName(e.Name)]
+		}
+		target := filepath.Join(abs, filepath.FromSlash(folder))
+		if !e.IsDir {
+			target = filepath.Join(target, path.Base(e.Name))
+		}
 		if e.IsDir {
 			if blocked[foldName(e.Name)] == nil && !e.Modified.IsZero() {
 				p.dirTimes = append(p.dirTimes, dirTime{target, e.Modified})

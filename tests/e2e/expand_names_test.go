@@ -177,6 +177,8 @@ func TestExpandNameDecoding(t *testing.T) {
 		{"backslashes are separators", []zipEntry{
 			{name: `folder\sub\file.txt`}, {name: `folder\empty\`}},
 			nil, []string{"folder/empty/", "folder/sub/file.txt"}},
+		{"folder names differing in case are one folder", []zipEntry{{name: "Dir/x.txt"}, {name: "DIR/y.txt"}},
+			nil, []string{"Dir/x.txt", "Dir/y.txt"}},
 		{"dot components are dropped", []zipEntry{{name: "./a/./b.txt"}}, nil, []string{"a/b.txt"}},
 	}
 	for _, tc := range cases {
