@@ -455,7 +455,7 @@ func (a *Archive) writeFile(ctx context.Context, job *fileJob, buf []byte, meter
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n, rerr := src.Read(buf)
+		n, rerr := fill(src, buf)
 		if n > 0 {
 			if _, err := tmp.Write(buf[:n]); err != nil {
 				return classifyWrite(err, job)
@@ -480,6 +480,21 @@ func (a *Archive) writeFile(ctx context.Context, job *fileJob, buf []byte, meter
 		return classifyWrite(err, job)
 	}
 	return nil
+}
+
+// fill reads into buf until it is full or the reader fails or ends. The
+// Deflate reader returns little at a time; writing whole buffers keeps the
+// system calls for a large file few.
+func fill(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // contentError turns a failure reading an entry into an exit-5 error.
