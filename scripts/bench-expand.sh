@@ -6,7 +6,9 @@
 #   large: one 512 MiB file of random data (stored: it does not compress)
 # The archives are made once and kept in build/bench-expand/ (or
 # $SYSUPDATE_BENCH_DIR); extractions go to $SYSUPDATE_BENCH_OUT (default the
-# same folder), which may be on another volume such as a tmpfs.
+# same folder), which may be on another volume such as a tmpfs. On a busy
+# virtual disk, file creation times swing by ten times from run to run
+# whatever the tool; a tmpfs compares the tools' own costs.
 # Usage: scripts/bench-expand.sh [rounds] (default 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
