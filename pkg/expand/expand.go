@@ -73,6 +73,9 @@ func Run(ctx context.Context, out *bridge.Writer, opts *Options) error {
 	meter := out.NewMeter("Expand", filepath.Base(src), archive.TotalSize(a.Entries))
 	extractOpts := archive.ExtractOptions{Force: opts.Force, CheckFreeSpace: true, Log: out}
 	if opts.PassThru {
+		// TODO: folders are not emitted; PowerShell 7's Expand-Archive
+		// -PassThru also emits a DirectoryInfo per folder, which a script
+		// written for it may count on.
 		extractOpts.OnExtracted = func(f archive.ExtractedFile) {
 			out.Output("System.IO.FileInfo", FileInfo{
 				FullName:         f.Path,
@@ -141,7 +144,7 @@ func describe(out *bridge.Writer, a *archive.Archive, explicit bool) {
 			decoded++
 		}
 	}
-	out.Verbosef("%s: %d entries, %s; names without a UTF-8 mark are read as %s (%s); %d were",
+	out.Verbosef("%s: %d entries, %s; names without a UTF-8 mark are read as %s (%s): %d entries were decoded with it",
 		a.Path, len(a.Entries), bridge.FormatBytes(archive.TotalSize(a.Entries)), a.Encoding.Name, source, decoded)
 	for _, s := range a.Skipped {
 		out.Verbosef("skipped: %s", s)
