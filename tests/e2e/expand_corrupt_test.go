@@ -158,7 +158,8 @@ func TestExpandRefusesCorruptArchives(t *testing.T) {
 			if rec["ErrorId"] != tc.id {
 				t.Errorf("ErrorId %v, want %s: %v", rec["ErrorId"], tc.id, rec)
 			}
-			if tc.entry != "" && (details["Entry"] != tc.entry || !strings.Contains(rec["Message"].(string), strconv.Quote(tc.entry))) {
+			named := strings.Contains(rec["Message"].(string), strconv.Quote(tc.entry))
+			if tc.entry != "" && (details["Entry"] != tc.entry || !named) {
 				t.Errorf("the record does not name entry %q: %v", tc.entry, rec)
 			}
 			if tc.entry != "" {
