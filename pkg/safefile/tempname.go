@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 )
 
 var (
@@ -27,5 +28,21 @@ func TempName(base string) string {
 		tempNameHead = tempPrefix + strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(rnd[:])
 	})
 	n := tempNameSeq.Add(1)
-	return tempNameHead + strconv.FormatUint(n, 16) + "-" + base
+	return tempNameHead + strconv.FormatUint(n, 16) + "-" + shorten(base, maxTempBase)
+}
+
+// maxTempBase bounds the part of a temporary name taken from the target,
+// so that a target whose name is near the file system's limit of 255 still
+// has a temporary name that fits.
+const maxTempBase = 100
+
+// shorten cuts s to at most n bytes at a character boundary.
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestTempNameIsUniqueAndRecognizedAsLeftover(t *testing.T) {
@@ -30,5 +31,16 @@ func TestTempNameIsUniqueAndRecognizedAsLeftover(t *testing.T) {
 	removed, err := CleanLeftovers(dir)
 	if err != nil || len(removed) != 1 || removed[0] != gone {
 		t.Errorf("CleanLeftovers removed %q, %v; want only %q", removed, err, gone)
+	}
+}
+
+func TestTempNameFitsForLongTargets(t *testing.T) {
+	long := strings.Repeat("日", 80) + ".txt" // 244 bytes, a legal name
+	name := TempName(long)
+	if len(name) > 255 || !utf8.ValidString(name) || !IsTemp(name) {
+		t.Errorf("TempName(%d bytes) = %q (%d bytes)", len(long), name, len(name))
+	}
+	if err := os.WriteFile(filepath.Join(t.TempDir(), name), nil, 0o644); err != nil {
+		t.Errorf("a temporary name for a long target cannot be created: %v", err)
 	}
 }

@@ -179,6 +179,8 @@ func TestExpandNameDecoding(t *testing.T) {
 			nil, []string{"folder/empty/", "folder/sub/file.txt"}},
 		{"folder names differing in case are one folder", []zipEntry{{name: "Dir/x.txt"}, {name: "DIR/y.txt"}},
 			nil, []string{"Dir/x.txt", "Dir/y.txt"}},
+		{"a name near the file system's limit", []zipEntry{{name: strings.Repeat("日", 80) + ".txt"}},
+			nil, []string{strings.Repeat("日", 80) + ".txt"}},
 		{"dot components are dropped", []zipEntry{{name: "./a/./b.txt"}}, nil, []string{"a/b.txt"}},
 	}
 	for _, tc := range cases {
