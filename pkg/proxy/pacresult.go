@@ -1,0 +1,84 @@
+package proxy
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// ParsePACResult reads the answer of a proxy auto-config script, the string
+// FindProxyForURL returns ("PROXY a:8080; PROXY b:8080; DIRECT"), or the
+// list WinHTTP makes of it ("a:8080;b:8080"). The result lists the routes
+// in the order to try them; a nil entry means connect directly. An empty
+// answer means direct, as the PAC convention has it.
+//
+// SOCKS entries are skipped, since sysupdate speaks only HTTP to proxies;
+// an answer that offers nothing else is an error rather than a silent
+// direct connection the script did not allow.
+func ParsePACResult(answer string) ([]*url.URL, error) {
+	var routes []*url.URL
+	var skipped []string
+	for _, entry := range strings.Split(answer, ";") {
+		fields := strings.Fields(entry)
+		if len(fields) == 0 {
+			continue
+		}
+		keyword := strings.ToUpper(fields[0])
+		switch {
+		case keyword == "DIRECT" && len(fields) == 1:
+			routes = append(routes, nil)
+		case (keyword == "PROXY" || keyword == "HTTP") && len(fields) == 2:
+			u, err := hostPortURL("http", fields[1])
+			if err != nil {
+				return nil, err
+			}
+			routes = append(routes, u)
+		case keyword == "HTTPS" && len(fields) == 2:
+			// TODO: TLS to the proxy itself is not implemented; such
+			// entries are tried as plain HTTP proxies, which a proxy that
+			// only listens for TLS refuses, so the next entry is tried.
+			u, err := hostPortURL("http", fields[1])
+			if err != nil {
+				return nil, err
+			}
+			routes = append(routes, u)
+		case strings.HasPrefix(keyword, "SOCKS") && len(fields) == 2:
+			skipped = append(skipped, strings.TrimSpace(entry))
+		case len(fields) == 1 && !strings.Contains(fields[0], "="):
+			// WinHTTP's form: a bare host:port.
+			u, err := hostPortURL("http", fields[0])
+			if err != nil {
+				return nil, err
+			}
+			routes = append(routes, u)
+		default:
+			return nil, fmt.Errorf("proxy auto-config answer %q: cannot read entry %q", answer, strings.TrimSpace(entry))
+		}
+	}
+	if len(routes) == 0 && len(skipped) > 0 {
+		return nil, fmt.Errorf("proxy auto-config answer %q offers only SOCKS proxies, which sysupdate does not support", answer)
+	}
+	if len(routes) == 0 {
+		routes = append(routes, nil)
+	}
+	return routes, nil
+}
+
+// hostPortURL makes a proxy URL of host:port; a missing port is 80, as for
+// a PROXY entry without one.
+func hostPortURL(scheme, hostport string) (*url.URL, error) {
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host, port = strings.Trim(hostport, "[]"), "80"
+	}
+	if host == "" || strings.ContainsAny(host, "/@?#% ") {
+		return nil, fmt.Errorf("proxy address %q is not host:port", hostport)
+	}
+	for _, c := range port {
+		if c < '0' || c > '9' {
+			return nil, fmt.Errorf("proxy address %q has a bad port", hostport)
+		}
+	}
+	return &url.URL{Scheme: scheme, Host: net.JoinHostPort(host, port)}, nil
+}
