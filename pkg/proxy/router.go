@@ -76,9 +76,8 @@ func NewRouter(opts Options, getenv func(string) string, out *bridge.Writer) (*R
 // Decide returns how requests to u's host travel, deciding once per
 // scheme and host for the life of the Router.
 func (r *Router) Decide(u *url.URL) (Decision, error) {
-	key := strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host)
 	r.mu.Lock()
-	d, ok := r.decisions[key]
+	d, ok := r.decisions[decisionKey(u)]
 	r.mu.Unlock()
 	if ok {
 		return d, nil
@@ -87,11 +86,20 @@ func (r *Router) Decide(u *url.URL) (Decision, error) {
 	if err != nil {
 		return Decision{}, err
 	}
-	r.mu.Lock()
-	r.decisions[key] = d
-	r.mu.Unlock()
+	r.remember(u, d)
 	r.out.Verbosef("%s: %s", u.Host, describe(d))
 	return d, nil
+}
+
+// decisionKey is what a decision is kept under: the scheme and host.
+func decisionKey(u *url.URL) string {
+	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host)
+}
+
+func (r *Router) remember(u *url.URL, d Decision) {
+	r.mu.Lock()
+	r.decisions[decisionKey(u)] = d
+	r.mu.Unlock()
 }
 
 // decide applies the precedence: explicit, environment, system, direct.

@@ -34,6 +34,9 @@ const maxAuthRounds = 4
 // (HTTPS); a plain-HTTP request through such a proxy fails with 407,
 // since Go's transport cannot hold the handshake's connection.
 func (r *Router) ProxyForHTTP(req *http.Request) (*url.URL, error) {
+	if !strings.EqualFold(req.URL.Scheme, "http") {
+		return nil, nil // HTTPS travels through DialTunnel
+	}
 	d, err := r.Decide(req.URL)
 	if err != nil {
 		return nil, err
