@@ -3,7 +3,6 @@ package proxy
 import (
 	"net"
 	"net/url"
-	"path"
 	"strings"
 )
 
@@ -114,24 +113,31 @@ func (bl BypassList) Match(u *url.URL) (rule string, ok bool) {
 }
 
 // globMatch matches a host against a pattern where "*" stands for any run
-// of characters, dots included, as Windows matches bypass entries. Other
-// characters that path.Match treats specially are matched literally.
+// of characters, dots included, as Windows matches bypass entries; every
+// other character matches itself. The single backtracking point keeps it
+// linear in practice and quadratic at worst, whatever the pattern.
 func globMatch(pattern, host string) bool {
-	var b strings.Builder
-	for _, c := range pattern {
-		switch c {
-		case '*':
-			b.WriteRune('*')
-		case '?', '[', ']', '\\':
-			b.WriteByte('\\')
-			b.WriteRune(c)
+	p, h := 0, 0
+	star, mark := -1, 0
+	for h < len(host) {
+		switch {
+		case p < len(pattern) && pattern[p] == '*':
+			star, mark = p, h
+			p++
+		case p < len(pattern) && pattern[p] == host[h]:
+			p++
+			h++
+		case star >= 0:
+			mark++
+			p, h = star+1, mark
 		default:
-			b.WriteRune(c)
+			return false
 		}
 	}
-	// path.Match's "*" stops at "/", which a host never holds.
-	ok, err := path.Match(b.String(), host)
-	return err == nil && ok
+	for p < len(pattern) && pattern[p] == '*' {
+		p++
+	}
+	return p == len(pattern)
 }
 
 // isLoopback reports whether host is "localhost" or a loopback address.

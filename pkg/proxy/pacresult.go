@@ -72,13 +72,32 @@ func hostPortURL(scheme, hostport string) (*url.URL, error) {
 	if err != nil {
 		host, port = strings.Trim(hostport, "[]"), "80"
 	}
-	if host == "" || strings.ContainsAny(host, "/@?#% ") {
+	if port == "" {
+		port = "80"
+	}
+	if !validHost(host) {
 		return nil, fmt.Errorf("proxy address %q is not host:port", hostport)
 	}
-	for _, c := range port {
-		if c < '0' || c > '9' {
-			return nil, fmt.Errorf("proxy address %q has a bad port", hostport)
-		}
+	if len(port) > 5 || strings.Trim(port, "0123456789") != "" {
+		return nil, fmt.Errorf("proxy address %q has a bad port", hostport)
 	}
 	return &url.URL{Scheme: scheme, Host: net.JoinHostPort(host, port)}, nil
+}
+
+// validHost accepts an IP address or a DNS name (letters, digits, "-",
+// "_" and dots).
+func validHost(host string) bool {
+	if host == "" {
+		return false
+	}
+	if net.ParseIP(host) != nil {
+		return true
+	}
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
