@@ -1,0 +1,241 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/sysupdate/sysupdate/internal/testenv"
+)
+
+// decision runs `proxy --uri` and returns its one SysUpdate.ProxyDecision
+// record.
+func decision(t *testing.T, res testenv.Result) map[string]any {
+	t.Helper()
+	if res.ExitCode != 0 {
+		t.Fatalf("exit %d: %s%s", res.ExitCode, res.Stdout, res.Stderr)
+	}
+	out := only(parseRecords(t, res.Stdout), "Output")
+	if len(out) != 1 || out[0].Type != "SysUpdate.ProxyDecision" {
+		t.Fatalf("want one SysUpdate.ProxyDecision record, got %s", res.Stdout)
+	}
+	return out[0].Data
+}
+
+// proxyEnv clears every proxy variable the test runner may have, then sets
+// the given ones. A variable that is set is not cleared in the other case:
+// Windows names are case-insensitive, so under Wine the later of
+// HTTPS_PROXY and https_proxy would win.
+func proxyEnv(set ...string) []string {
+	var env []string
+	for _, name := range []string{"HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY"} {
+		given := false
+		for _, kv := range set {
+			if strings.HasPrefix(strings.ToUpper(kv), name+"=") {
+				given = true
+			}
+		}
+		if !given {
+			env = append(env, name+"=", strings.ToLower(name)+"=")
+		}
+	}
+	return append(env, set...)
+}
+
+func TestProxyCommandExplainsTheDecision(t *testing.T) {
+	cases := []struct {
+		name   string
+		stdin  string
+		env    []string
+		args   []string
+		proxy  string
+		source string
+		rule   string
+		auth   string
+	}{
+		{"direct when nothing is set", "", proxyEnv(), []string{"--uri", "https://updates.example/"},
+			"", "direct", "", "None"},
+		{"HTTPS_PROXY", "", proxyEnv("HTTPS_PROXY=http://envproxy.example:3128"), []string{"--uri", "https://updates.example/"},
+			"http://envproxy.example:3128", "environment", "", "None"},
+		{"NO_PROXY bypass names its rule", "", proxyEnv("HTTPS_PROXY=envproxy.example:3128", "NO_PROXY=.corp.example"),
+			[]string{"--uri", "https://build.corp.example/"}, "", "environment", ".corp.example", "None"},
+		{"--proxy beats the environment", "", proxyEnv("HTTPS_PROXY=envproxy.example:3128"),
+			[]string{"--uri", "https://updates.example/", "--proxy", "http://flag.example:8080"},
+			"http://flag.example:8080", "explicit", "", "None"},
+		{"--no-proxy beats the environment", "", proxyEnv("HTTPS_PROXY=envproxy.example:3128"),
+			[]string{"--uri", "https://updates.example/", "--no-proxy"}, "", "explicit", "", "None"},
+		{"Proxy and ProxyCredential from the request", `{"Uri":"https://updates.example/","Proxy":"req.example:8080","ProxyCredential":{"UserName":"u","Password":"p"}}`,
+			proxyEnv(), []string{"--request", "-"}, "http://req.example:8080", "explicit", "", "Credential"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d := decision(t, testenv.Run(t, tc.stdin, "", tc.env, append([]string{"proxy"}, tc.args...)...))
+			if d["Proxy"] != tc.proxy || d["Source"] != tc.source || d["BypassRule"] != tc.rule || d["Authentication"] != tc.auth {
+				t.Errorf("decision %v; want Proxy %q, Source %s, BypassRule %q, Authentication %s",
+					d, tc.proxy, tc.source, tc.rule, tc.auth)
+			}
+		})
+	}
+}
+
+func TestProxyCommandNeverPrintsCredentials(t *testing.T) {
+	const secret = "Pr0xy-Secret-77"
+	for _, tc := range []struct {
+		name  string
+		stdin string
+		env   []string
+		args  []string
+	}{
+		{"user info in --proxy", "", proxyEnv(), []string{"--uri", "https://a.example/", "--proxy", "http://alice:" + secret + "@p.example:8080", "--verbose"}},
+		{"user info in HTTPS_PROXY", "", proxyEnv("HTTPS_PROXY=http://alice:" + secret + "@p.example:8080"), []string{"--uri", "https://a.example/", "--verbose"}},
+		{"ProxyCredential", `{"Uri":"https://a.example/","Proxy":"p.example:1","ProxyCredential":{"UserName":"alice","Password":"` + secret + `"}}`,
+			proxyEnv(), []string{"--request", "-", "--verbose"}},
+		{"a bad proxy URL with a password", "", proxyEnv(), []string{"--uri", "https://a.example/", "--proxy", "http://alice:" + secret + "@bad host:1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := testenv.Run(t, tc.stdin, "", tc.env, append([]string{"proxy"}, tc.args...)...)
+			if strings.Contains(string(res.Stdout)+string(res.Stderr), secret) {
+				t.Errorf("the password was printed (exit %d): %s%s", res.ExitCode, res.Stdout, res.Stderr)
+			}
+			parseRecords(t, res.Stdout)
+		})
+	}
+}
+
+func TestProxyCommandUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		id   string
+	}{
+		{"no --uri", []string{}, "MissingUri"},
+		{"relative --uri", []string{"--uri", "/path"}, "BadUri"},
+		{"SOCKS proxy", []string{"--uri", "https://a.example/", "--proxy", "socks5://s:1080"}, "BadProxySetting"},
+		{"--proxy with --no-proxy", []string{"--uri", "https://a.example/", "--proxy", "p:1", "--no-proxy"}, "ProxyConflict"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := testenv.Run(t, "", "", proxyEnv(), append([]string{"proxy"}, tc.args...)...)
+			if res.ExitCode != 2 {
+				t.Fatalf("exit %d, want 2: %s", res.ExitCode, res.Stdout)
+			}
+			if rec := lastError(t, res); rec["ErrorId"] != tc.id {
+				t.Errorf("ErrorId %v, want %s", rec["ErrorId"], tc.id)
+			}
+		})
+	}
+}
+
+// The Windows settings, read by the legacy Windows build under Wine. Each
+// test writes the settings it needs into a private copy of the prefix, so
+// tests of other packages never see them; they run one after another.
+
+func TestWindowsIEProxySettingsUnderWine(t *testing.T) {
+	env := testenv.PrivateWinePrefix(t)
+	testenv.SetWinHTTPProxy(t, env, "", "")
+	testenv.SetIEProxy(t, env, testenv.IEProxySettings{
+		ProxyServer: "proxy.corp.example:8080",
+		Bypass:      "<local>;*.corp.example;10.*",
+	})
+	cases := []struct {
+		uri, proxy, rule string
+	}{
+		{"https://updates.example.com/file.zip", "http://proxy.corp.example:8080", ""},
+		{"https://build.corp.example/", "", "*.corp.example"},
+		{"https://intranet/", "", "<local>"},
+		{"http://10.20.30.40/", "", "10.*"},
+		{"https://127.0.0.1:8443/", "", "<loopback>"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.uri, func(t *testing.T) {
+			d := decision(t, testenv.RunWineLegacy(t, "", "", append(env, proxyEnv()...), "proxy", "--uri", tc.uri))
+			if d["Proxy"] != tc.proxy || d["Source"] != "ie" || d["BypassRule"] != tc.rule {
+				t.Errorf("decision %v; want Proxy %q from ie, BypassRule %q", d, tc.proxy, tc.rule)
+			}
+		})
+	}
+	t.Run("per-scheme proxies", func(t *testing.T) {
+		testenv.SetIEProxy(t, env, testenv.IEProxySettings{ProxyServer: "http=plain.corp.example:80;https=secure.corp.example:8443"})
+		d := decision(t, testenv.RunWineLegacy(t, "", "", append(env, proxyEnv()...), "proxy", "--uri", "https://a.example/"))
+		if d["Proxy"] != "http://secure.corp.example:8443" || d["Source"] != "ie" {
+			t.Errorf("https decision %v; want the https= entry from ie", d)
+		}
+		d = decision(t, testenv.RunWineLegacy(t, "", "", append(env, proxyEnv()...), "proxy", "--uri", "http://a.example/"))
+		if d["Proxy"] != "http://plain.corp.example:80" {
+			t.Errorf("http decision %v; want the http= entry", d)
+		}
+	})
+	t.Run("the environment beats the system settings", func(t *testing.T) {
+		d := decision(t, testenv.RunWineLegacy(t, "", "", append(env, proxyEnv("HTTPS_PROXY=http://env.example:3128")...),
+			"proxy", "--uri", "https://a.example/"))
+		if d["Proxy"] != "http://env.example:3128" || d["Source"] != "environment" {
+			t.Errorf("decision %v; want the environment's proxy", d)
+		}
+	})
+}
+
+func TestWindowsWinHTTPDefaultUnderWine(t *testing.T) {
+	env := testenv.PrivateWinePrefix(t)
+	testenv.SetIEProxy(t, env, testenv.IEProxySettings{})
+	testenv.SetWinHTTPProxy(t, env, "winhttp.corp.example:3128", "*.wh.example")
+	t.Cleanup(func() { testenv.SetWinHTTPProxy(t, env, "", "") })
+
+	d := decision(t, testenv.RunWineLegacy(t, "", "", append(env, proxyEnv()...), "proxy", "--uri", "https://a.example/"))
+	if d["Proxy"] != "http://winhttp.corp.example:3128" || d["Source"] != "winhttp" {
+		t.Errorf("decision %v; want the WinHTTP default", d)
+	}
+	d = decision(t, testenv.RunWineLegacy(t, "", "", append(env, proxyEnv()...), "proxy", "--uri", "https://files.wh.example/"))
+	if d["Proxy"] != "" || d["Source"] != "winhttp" || d["BypassRule"] != "*.wh.example" {
+		t.Errorf("decision %v; want direct by the WinHTTP bypass list", d)
+	}
+}
+
+func TestWindowsPACScriptUnderWine(t *testing.T) {
+	env := testenv.PrivateWinePrefix(t)
+	const script = `function FindProxyForURL(url, host) {
+  if (shExpMatch(host, "*.direct.example")) return "DIRECT";
+  return "PROXY first.pac.example:8080; PROXY second.pac.example:8080; DIRECT";
+}`
+	fetched := 0
+	pac := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetched++
+		w.Header().Set("Content-Type", "application/x-ns-proxy-autoconfig")
+		fmt.Fprint(w, script)
+	}))
+	defer pac.Close()
+	testenv.SetWinHTTPProxy(t, env, "", "")
+	testenv.SetIEProxy(t, env, testenv.IEProxySettings{AutoConfigURL: pac.URL + "/proxy.pac", ProxyServer: "static.corp.example:8080"})
+	t.Cleanup(func() { testenv.SetIEProxy(t, env, testenv.IEProxySettings{}) })
+
+	d := decision(t, testenv.RunWineLegacy(t, "", "", append(env, proxyEnv()...), "proxy", "--uri", "https://a.example/"))
+	if d["Source"] != "pac" || d["PacUrl"] != pac.URL+"/proxy.pac" || d["Proxy"] != "http://first.pac.example:8080" {
+		t.Errorf("decision %v; want the script's first proxy, source pac, and the script's URL", d)
+	}
+	// Wine's WinHTTP keeps only the first entry of the answer, where
+	// Windows returns the whole list; accept either, in order.
+	proxies := fmt.Sprint(d["Proxies"])
+	if proxies != "[http://first.pac.example:8080]" && proxies != "[http://first.pac.example:8080 http://second.pac.example:8080]" {
+		t.Errorf("Proxies %s; want the script's entries in order", proxies)
+	}
+	d = decision(t, testenv.RunWineLegacy(t, "", "", append(env, proxyEnv()...), "proxy", "--uri", "https://x.direct.example/"))
+	if d["Source"] != "pac" || d["Proxy"] != "" {
+		t.Errorf("decision %v; want DIRECT from the script", d)
+	}
+	if fetched == 0 {
+		t.Error("the script was never fetched")
+	}
+
+	t.Run("an unreachable script falls back to the static proxy with a warning", func(t *testing.T) {
+		testenv.SetIEProxy(t, env, testenv.IEProxySettings{AutoConfigURL: "http://" + testenv.DeadAddr(t) + "/proxy.pac",
+			ProxyServer: "static.corp.example:8080"})
+		res := testenv.RunWineLegacy(t, "", "", append(env, proxyEnv()...), "proxy", "--uri", "https://a.example/")
+		d := decision(t, res)
+		if d["Source"] != "ie" || d["Proxy"] != "http://static.corp.example:8080" {
+			t.Errorf("decision %v; want the static IE proxy", d)
+		}
+		if w := only(parseRecords(t, res.Stdout), "Warning"); len(w) != 1 || !strings.Contains(fmt.Sprint(w[0].Data["Message"]), "auto-config") {
+			t.Errorf("want one warning about the script, got %s", res.Stdout)
+		}
+	})
+}
