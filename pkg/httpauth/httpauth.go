@@ -55,8 +55,8 @@ func ParseChallenges(values []string) []Challenge {
 	var out []Challenge
 	for _, v := range values {
 		for _, part := range splitSchemes(v) {
-			scheme, rest, _ := strings.Cut(strings.TrimSpace(part), " ")
-			if scheme == "" {
+			scheme, rest, _ := strings.Cut(strings.Trim(part, " \t,"), " ")
+			if scheme == "" || strings.ContainsAny(scheme, ",=\"") {
 				continue
 			}
 			c := Challenge{Scheme: canonicalScheme(scheme), Params: strings.TrimSpace(rest)}
