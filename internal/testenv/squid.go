@@ -40,6 +40,10 @@ type SquidConfig struct {
 	// file of its own, so tests can name a target without touching the
 	// machine's /etc/hosts or any DNS server.
 	Hosts map[string]string
+	// Origin, when set (host:port of an HTTP server), makes Squid a
+	// reverse proxy in front of it: clients talk to Squid as to a web
+	// server, and its authentication answers 401 instead of 407.
+	Origin string
 }
 
 // Squid is a Squid proxy started for one test on a loopback port.
@@ -97,6 +101,15 @@ func StartSquid(t testing.TB, cfg SquidConfig) *Squid {
 	default:
 		auth = "http_access allow localhost\n"
 	}
+	listen := s.Addr
+	if cfg.Origin != "" {
+		host, port, err := net.SplitHostPort(cfg.Origin)
+		if err != nil {
+			t.Fatalf("squid origin %q: %v", cfg.Origin, err)
+		}
+		listen += " accel defaultsite=" + cfg.Origin + " no-vhost"
+		auth = fmt.Sprintf("cache_peer %s parent %s 0 no-query originserver name=origin\ncache_peer_access origin allow all\n", host, port) + auth
+	}
 	conf := fmt.Sprintf(`http_port %s
 pid_filename %[2]s/squid.pid
 access_log stdio:%[2]s/access.log
@@ -116,7 +129,7 @@ cache_effective_user proxy
 forwarded_for delete
 %s
 http_access deny all
-`, s.Addr, dir, auth)
+`, listen, dir, auth)
 	writeFile(t, filepath.Join(dir, "squid.conf"), conf)
 
 	cmd := exec.Command(squid, "-N", "-f", filepath.Join(dir, "squid.conf"), "-n", fmt.Sprintf("sysupdate%d", port))
