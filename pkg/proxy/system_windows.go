@@ -185,13 +185,13 @@ var errLookupTimeout = errors.New("timed out")
 // finishes or hangs on its own, and the run goes on without it.
 func (r *Router) runScript(u *url.URL, scriptURL string) (Decision, error) {
 	type answer struct {
-		proxy string
-		err   error
+		proxy, url string
+		err        error
 	}
 	done := make(chan answer, 1)
 	go func() {
-		p, err := getProxyForURL(u.String(), scriptURL, r.LookupTimeout)
-		done <- answer{p, err}
+		p, used, err := evaluatePAC(u, scriptURL, r.LookupTimeout)
+		done <- answer{p, used, err}
 	}()
 	var a answer
 	select {
@@ -206,10 +206,11 @@ func (r *Router) runScript(u *url.URL, scriptURL string) (Decision, error) {
 	if err != nil {
 		return Decision{}, err
 	}
-	d := Decision{Source: SourcePAC, PACURL: scriptURL, PACResult: a.proxy}
+	source := SourcePAC
 	if scriptURL == "" {
-		d.Source = SourceWPAD
+		source = SourceWPAD
 	}
+	d := Decision{Source: source, PACURL: a.url, PACResult: a.proxy}
 	if len(routes) == 1 && routes[0] == nil {
 		return d, nil
 	}

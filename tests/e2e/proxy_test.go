@@ -212,11 +212,13 @@ func TestWindowsPACScriptUnderWine(t *testing.T) {
 	if d["Source"] != "pac" || d["PacUrl"] != pac.URL+"/proxy.pac" || d["Proxy"] != "http://first.pac.example:8080" {
 		t.Errorf("decision %v; want the script's first proxy, source pac, and the script's URL", d)
 	}
-	// Wine's WinHTTP keeps only the first entry of the answer, where
-	// Windows returns the whole list; accept either, in order.
-	proxies := fmt.Sprint(d["Proxies"])
-	if proxies != "[http://first.pac.example:8080]" && proxies != "[http://first.pac.example:8080 http://second.pac.example:8080]" {
-		t.Errorf("Proxies %s; want the script's entries in order", proxies)
+	// Every entry of the answer is kept, in order: jsproxy.dll gives the
+	// answer whole (Wine's WinHTTP would keep only the first entry).
+	if proxies := fmt.Sprint(d["Proxies"]); proxies != "[http://first.pac.example:8080 http://second.pac.example:8080 DIRECT]" {
+		t.Errorf("Proxies %s; want the script's three entries in order", proxies)
+	}
+	if d["PacResult"] != "PROXY first.pac.example:8080; PROXY second.pac.example:8080; DIRECT" {
+		t.Errorf("PacResult %v; want the script's answer", d["PacResult"])
 	}
 	d = decision(t, testenv.RunWineLegacy(t, "", "", append(env, proxyEnv()...), "proxy", "--uri", "https://x.direct.example/"))
 	if d["Source"] != "pac" || d["Proxy"] != "" {
