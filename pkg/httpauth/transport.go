@@ -29,18 +29,30 @@ type Transport struct {
 	// AllowUnencryptedBasic sends a Basic password over plain HTTP; by
 	// default only HTTPS carries it.
 	AllowUnencryptedBasic bool
+	// Proxy answers a proxy's 407 (Proxy-Authenticate, Proxy-Authorization)
+	// on plain-HTTP requests sent through it, instead of a server's 401.
+	Proxy bool
+}
+
+// headers names the status and the headers of the exchange.
+func (t *Transport) headers() (status int, challenge, authorization string) {
+	if t.Proxy {
+		return http.StatusProxyAuthRequired, "Proxy-Authenticate", "Proxy-Authorization"
+	}
+	return http.StatusUnauthorized, "WWW-Authenticate", "Authorization"
 }
 
 // RoundTrip sends req, and answers a 401 when the credentials can. A 401
 // that cannot be answered, or whose answer is refused, is returned as it
 // came, for the caller to report.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	status, challenge, authorization := t.headers()
 	resp, err := t.Base.RoundTrip(req)
-	if err != nil || resp.StatusCode != http.StatusUnauthorized || !t.answers(req) {
+	if err != nil || resp.StatusCode != status || !t.answers(req) {
 		return resp, err
 	}
-	offered := ParseChallenges(resp.Header.Values("WWW-Authenticate"))
-	if !t.AllowUnencryptedBasic && !strings.EqualFold(req.URL.Scheme, "https") {
+	offered := ParseChallenges(resp.Header.Values(challenge))
+	if !t.Proxy && !t.AllowUnencryptedBasic && !strings.EqualFold(req.URL.Scheme, "https") {
 		offered = without(offered, SchemeBasic)
 	}
 	session, err := Start(offered, t.Credentials, req.URL.Hostname())
@@ -60,14 +72,14 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, nil
 		}
 		discard(resp)
-		next.Header.Set("Authorization", header)
+		next.Header.Set(authorization, header)
 		if resp, err = t.Base.RoundTrip(next); err != nil {
 			return nil, err
 		}
-		if resp.StatusCode != http.StatusUnauthorized {
+		if resp.StatusCode != status {
 			return resp, nil
 		}
-		c, found := Find(ParseChallenges(resp.Header.Values("WWW-Authenticate")), session.Scheme())
+		c, found := Find(ParseChallenges(resp.Header.Values(challenge)), session.Scheme())
 		if !found || len(c.Token) == 0 {
 			return resp, nil // the credentials were refused
 		}
@@ -80,7 +92,7 @@ func (t *Transport) answers(req *http.Request) bool {
 	if !t.Credentials.Usable() {
 		return false
 	}
-	return t.Host == "" || strings.EqualFold(t.Host, req.URL.Hostname())
+	return t.Proxy || t.Host == "" || strings.EqualFold(t.Host, req.URL.Hostname())
 }
 
 // replay copies req for another round, with a fresh body.

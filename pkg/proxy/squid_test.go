@@ -70,6 +70,11 @@ func plainOrigin(t *testing.T) *httptest.Server {
 // client is an HTTP client wired as the web client wires a Router: plain
 // HTTP through ProxyForHTTP, HTTPS as TLS over DialTunnel.
 func client(r *proxy.Router, ca *testenv.CA) *http.Client {
+	return newClient(r, ca, false)
+}
+
+// newClient is client with keep-alive on, which NTLM on plain HTTP needs.
+func newClient(r *proxy.Router, ca *testenv.CA, keepAlive bool) *http.Client {
 	pool := x509.NewCertPool()
 	if ca != nil {
 		pool.AddCert(ca.Cert)
@@ -77,7 +82,7 @@ func client(r *proxy.Router, ca *testenv.CA) *http.Client {
 	tr := &http.Transport{
 		// Squid logs a tunnel when it closes: one connection per request
 		// lets the tests read the log right after each answer.
-		DisableKeepAlives: true,
+		DisableKeepAlives: !keepAlive,
 		Proxy:             r.ProxyForHTTP,
 		DialContext:       r.Dial,
 		DialTLSContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -94,7 +99,7 @@ func client(r *proxy.Router, ca *testenv.CA) *http.Client {
 			return tc, nil
 		},
 	}
-	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	return &http.Client{Transport: r.WrapHTTP(tr), Timeout: 30 * time.Second}
 }
 
 func newRouter(t *testing.T, opts proxy.Options, env map[string]string, dialed *[]string) *proxy.Router {
@@ -295,6 +300,28 @@ func TestNTLMProxyAuthentication(t *testing.T) {
 		}
 		if len(dialed) != 1 {
 			t.Errorf("the handshake took %d connections (%v), want one", len(dialed), dialed)
+		}
+	})
+	t.Run("plain HTTP answers the 407 on the kept-alive connection", func(t *testing.T) {
+		plain := plainOrigin(t)
+		r := newRouter(t, proxy.Options{Proxy: squid.URL,
+			ProxyCredential: &bridge.Credential{UserName: `CORP\erin`, Password: "ntlm-pass"}}, nil, nil)
+		body, err := get(t, newClient(r, ca, true), plain.URL+"/ntlm-plain")
+		if err != nil || body != "hello over http" {
+			t.Fatalf("GET: %q, %v", body, err)
+		}
+		if line := squid.WaitAccess(t, "GET "+plain.URL+"/ntlm-plain", "200"); !strings.Contains(strings.ToLower(line), "erin") {
+			t.Errorf("squid did not log the NTLM user: %s", line)
+		}
+	})
+	t.Run("plain HTTP 407 without credentials is a proxy error", func(t *testing.T) {
+		plain := plainOrigin(t)
+		r := newRouter(t, proxy.Options{Proxy: squid.URL}, nil, nil)
+		_, err := get(t, client(r, ca), plain.URL+"/none")
+		var e *bridge.Error
+		if !errors.As(err, &e) || e.ID != "ProxyAuthenticationRequired" || !strings.Contains(e.Message, "NTLM") ||
+			!strings.Contains(e.Message, squid.URL) {
+			t.Fatalf("got %v, want ProxyAuthenticationRequired naming the proxy and NTLM", err)
 		}
 	})
 	t.Run("407 without credentials names NTLM", func(t *testing.T) {

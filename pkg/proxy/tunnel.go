@@ -28,11 +28,8 @@ const maxAuthRounds = 4
 // ProxyForHTTP returns the proxy for a plain-HTTP request, or nil to go
 // directly: the first route whose proxy can be reached. Basic credentials
 // travel as the URL's user info, which Go's transport sends as a
-// Proxy-Authorization header.
-//
-// TODO: NTLM and Negotiate proxies are answered only on CONNECT tunnels
-// (HTTPS); a plain-HTTP request through such a proxy fails with 407,
-// since Go's transport cannot hold the handshake's connection.
+// Proxy-Authorization header; NTLM and Negotiate need the transport
+// wrapped by WrapHTTP as well.
 func (r *Router) ProxyForHTTP(req *http.Request) (*url.URL, error) {
 	if !strings.EqualFold(req.URL.Scheme, "http") {
 		return nil, nil // HTTPS travels through DialTunnel
@@ -403,4 +400,42 @@ func (c *prefixedConn) Read(p []byte) (int, error) {
 		return n, nil
 	}
 	return c.Conn.Read(p)
+}
+
+// WrapHTTP wraps the transport of plain-HTTP requests so that a proxy's
+// 407 is answered with NTLM, Negotiate or Basic on the kept-alive
+// connection to the proxy, and a 407 that cannot be answered becomes the
+// same error a tunnel gives (exit 3, naming the proxy and its schemes)
+// rather than an HTTP status.
+func (r *Router) WrapHTTP(base http.RoundTripper) http.RoundTripper {
+	return &proxyAuthTransport{r: r, base: base}
+}
+
+type proxyAuthTransport struct {
+	r    *Router
+	base http.RoundTripper
+}
+
+func (t *proxyAuthTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	p, err := t.r.ProxyForHTTP(req)
+	if err != nil || p == nil {
+		if err != nil {
+			return nil, err
+		}
+		return t.base.RoundTrip(req)
+	}
+	auth := &httpauth.Transport{Base: t.base, Credentials: t.r.credentials(p), Proxy: true}
+	resp, err := auth.RoundTrip(req)
+	if err != nil || resp.StatusCode != http.StatusProxyAuthRequired {
+		return resp, err
+	}
+	offered := httpauth.ParseChallenges(resp.Header.Values("Proxy-Authenticate"))
+	resp.Body.Close()
+	h := &handshake{r: t.r, proxy: p, addr: req.URL.Host}
+	session, err := httpauth.Start(offered, auth.Credentials, p.Hostname())
+	if err != nil {
+		return nil, h.authRequired(offered, err)
+	}
+	session.Close()
+	return nil, h.authFailed(session.Scheme(), offered)
 }
