@@ -76,10 +76,10 @@ func hostPortURL(scheme, hostport string) (*url.URL, error) {
 		port = "80"
 	}
 	if !validHost(host) {
-		return nil, fmt.Errorf("proxy address %q is not host:port", hostport)
+		return nil, fmt.Errorf("proxy address %q is not host:port", redactSetting(hostport))
 	}
 	if len(port) > 5 || strings.Trim(port, "0123456789") != "" {
-		return nil, fmt.Errorf("proxy address %q has a bad port", hostport)
+		return nil, fmt.Errorf("proxy address %q has a bad port", redactSetting(hostport))
 	}
 	return &url.URL{Scheme: scheme, Host: net.JoinHostPort(host, port)}, nil
 }

@@ -219,3 +219,16 @@ func FuzzParsePACResult(f *testing.F) {
 		}
 	})
 }
+
+func TestWindowsProxySettingWithCredentialsIsRefusedWithoutShowingThem(t *testing.T) {
+	for _, list := range []string{"u:Pw-in-Setting@p.example:80", "https=http://u:Pw-in-Setting@p.example:80", "socks://u:Pw-in-Setting@p:1"} {
+		_, err := proxy.ProxyServerFor(list, "https")
+		if err == nil {
+			t.Errorf("ProxyServerFor(%q) accepted user info, which Windows settings cannot carry", list)
+			continue
+		}
+		if strings.Contains(err.Error(), "Pw-in-Setting") {
+			t.Errorf("the error shows the password: %v", err)
+		}
+	}
+}

@@ -62,9 +62,33 @@ func ProxyServerFor(list, scheme string) (*url.URL, error) {
 func windowsProxyURL(value string) (*url.URL, error) {
 	if i := strings.Index(value, "://"); i >= 0 {
 		if !strings.EqualFold(value[:i], "http") {
-			return nil, fmt.Errorf("proxy %q: only http:// proxies are supported", value)
+			return nil, fmt.Errorf("proxy %q: only http:// proxies are supported", redactSetting(value))
 		}
 		value = value[i+3:]
 	}
 	return hostPortURL("http", strings.TrimSuffix(value, "/"))
+}
+
+// redactSetting drops anything that looks like user info ("user:pass@")
+// from a proxy list before it is shown: Windows settings have no place for
+// credentials, but a person may have typed them there.
+func redactSetting(list string) string {
+	var b strings.Builder
+	for i, entry := range strings.Split(list, ";") {
+		if i > 0 {
+			b.WriteByte(';')
+		}
+		if at := strings.LastIndexByte(entry, '@'); at >= 0 {
+			prefix := ""
+			if eq := strings.IndexByte(entry, '='); eq >= 0 && eq < at {
+				prefix = entry[:eq+1]
+			}
+			if scheme := strings.Index(entry, "://"); scheme >= 0 && scheme < at {
+				prefix = entry[:scheme+3]
+			}
+			entry = prefix + "(credentials removed)@" + entry[at+1:]
+		}
+		b.WriteString(entry)
+	}
+	return b.String()
 }

@@ -114,7 +114,8 @@ func (r *Router) loadSystem() *systemSettings {
 		}
 	}
 	r.out.Verbosef("system proxy settings: IE proxy %q, bypass %q, auto-config URL %q, auto-detect %v; WinHTTP default %q, bypass %q",
-		s.ie.ProxyServer, s.ie.Bypass, s.autoConfigURL, s.autoDetect, s.winhttp.ProxyServer, s.winhttp.Bypass)
+		redactSetting(s.ie.ProxyServer), s.ie.Bypass, s.autoConfigURL, s.autoDetect,
+		redactSetting(s.winhttp.ProxyServer), s.winhttp.Bypass)
 	r.system = s
 	return s
 }
@@ -167,7 +168,7 @@ func (r *Router) fromSystem(u *url.URL) (Decision, bool) {
 	}{{s.ie, SourceIE}, {s.winhttp, SourceWinHTTP}} {
 		d, ok, err := decideStatic(u, st.setting, st.source)
 		if err != nil {
-			r.out.Warningf("the %s proxy setting %q cannot be used: %v", st.source, st.setting.ProxyServer, err)
+			r.out.Warningf("the %s proxy setting %q cannot be used: %v", st.source, redactSetting(st.setting.ProxyServer), err)
 			continue
 		}
 		if ok {
