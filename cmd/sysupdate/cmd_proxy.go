@@ -14,7 +14,7 @@ func init() {
 	register(func(env *environment) *cli.Command {
 		return command(env, "proxy", "explain which proxy a request to --uri would use, and why",
 			func(ctx context.Context, out *bridge.Writer, opts *proxy.RunOptions) error {
-				return proxy.Run(out, os.Getenv, opts)
+				return proxy.Run(ctx, out, os.Getenv, opts)
 			})
 	})
 }

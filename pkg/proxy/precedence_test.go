@@ -1,6 +1,7 @@
 package proxy_test
 
 import (
+	"context"
 	"io"
 	"strings"
 	"testing"
@@ -127,14 +128,14 @@ func TestCredentialsNeverShown(t *testing.T) {
 	const secret = "Top-Secret-Pw"
 	var out strings.Builder
 	w := bridge.NewWriter(&out, true)
-	err := proxy.Run(w, func(string) string { return "" }, &proxy.RunOptions{
+	err := proxy.Run(context.Background(), w, func(string) string { return "" }, &proxy.RunOptions{
 		URI:     "https://user:" + secret + "@a.example/",
 		Options: proxy.Options{Proxy: "http://puser:" + secret + "@p.example:8080"},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = proxy.Run(w, func(string) string { return "http://euser:" + secret + "@e.example:1" }, &proxy.RunOptions{
+	err = proxy.Run(context.Background(), w, func(string) string { return "http://euser:" + secret + "@e.example:1" }, &proxy.RunOptions{
 		URI:     "https://b.example/",
 		Options: proxy.Options{ProxyCredential: &bridge.Credential{UserName: "cuser", Password: secret}},
 	})

@@ -1,6 +1,9 @@
 package proxy
 
 import (
+	"context"
+	"net"
+	"net/http"
 	"net/url"
 	"strings"
 
@@ -10,7 +13,8 @@ import (
 // RunOptions are the parameters of the proxy command.
 type RunOptions struct {
 	Options
-	URI string `json:"Uri" help:"the address whose route to explain (https://host/path)"`
+	URI            string `json:"Uri" help:"the address whose route to explain (https://host/path)"`
+	TestConnection bool   `json:"TestConnection" help:"also open the route: connect through the proxy (CONNECT, with authentication, for https) or directly, and report which route answered"`
 }
 
 // DecisionRecord is the payload of the SysUpdate.ProxyDecision record. It
@@ -30,10 +34,18 @@ type DecisionRecord struct {
 	// Authentication says which credentials would answer a proxy's
 	// challenge: None, Credential, UserInfo or DefaultCredentials.
 	Authentication string `json:"Authentication"`
+	// Connected is set with TestConnection: the route opened. An https
+	// route is a CONNECT tunnel accepted by the proxy (authenticated as it
+	// demanded) to the host's port; an http route is a TCP connection to
+	// the proxy or the host.
+	Connected *bool `json:"Connected,omitempty"`
+	// ConnectedVia is the proxy that carried the connection, or DIRECT.
+	ConnectedVia string `json:"ConnectedVia,omitempty"`
 }
 
-// Run explains how a request to opts.URI would travel.
-func Run(out *bridge.Writer, getenv func(string) string, opts *RunOptions) error {
+// Run explains how a request to opts.URI would travel, and with
+// TestConnection opens that route.
+func Run(ctx context.Context, out *bridge.Writer, getenv func(string) string, opts *RunOptions) error {
 	if opts.URI == "" {
 		return bridge.Usagef("MissingUri", "--uri is required: the address whose route to explain")
 	}
@@ -49,8 +61,52 @@ func Run(out *bridge.Writer, getenv func(string) string, opts *RunOptions) error
 	if err != nil {
 		return err
 	}
-	out.Output("SysUpdate.ProxyDecision", r.record(u, d))
+	rec := r.record(u, d)
+	if opts.TestConnection {
+		via, err := r.testConnection(ctx, u, d)
+		if err != nil {
+			return err
+		}
+		connected := true
+		rec.Connected, rec.ConnectedVia = &connected, Redact(via)
+	}
+	out.Output("SysUpdate.ProxyDecision", rec)
 	return nil
+}
+
+// testConnection opens the route to u and closes it again, returning the
+// proxy that carried it (nil when direct).
+func (r *Router) testConnection(ctx context.Context, u *url.URL, d Decision) (*url.URL, error) {
+	addr := u.Host
+	if u.Port() == "" {
+		addr = net.JoinHostPort(u.Hostname(), portOf(u))
+	}
+	if strings.EqualFold(u.Scheme, "https") {
+		conn, via, err := r.dialTunnel(ctx, addr)
+		if err != nil {
+			return nil, err
+		}
+		conn.Close()
+		return via, nil
+	}
+	req := (&http.Request{Method: http.MethodGet, URL: u, Header: http.Header{}}).WithContext(ctx)
+	via, err := r.ProxyForHTTP(req)
+	if err != nil {
+		return nil, err
+	}
+	if via != nil {
+		via = &url.URL{Scheme: via.Scheme, Host: via.Host}
+		addr = via.Host
+	}
+	conn, err := r.Dial(ctx, "tcp", addr)
+	if err != nil {
+		if via != nil {
+			return nil, unreachableError(via, d, err)
+		}
+		return nil, bridge.Wrap(bridge.KindNetwork, "ConnectFailed", err, "connect to %s", addr).WithTarget(addr)
+	}
+	conn.Close()
+	return via, nil
 }
 
 func (r *Router) record(u *url.URL, d Decision) DecisionRecord {

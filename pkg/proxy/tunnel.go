@@ -91,19 +91,28 @@ func (r *Router) markDead(p *url.URL, err error) {
 // direct, or a CONNECT tunnel through the first proxy of the decision that
 // can be reached, authenticated as the proxy demands.
 func (r *Router) DialTunnel(ctx context.Context, addr string) (net.Conn, error) {
+	conn, _, err := r.dialTunnel(ctx, addr)
+	return conn, err
+}
+
+// dialTunnel is DialTunnel that also says which proxy carries the tunnel
+// (nil when direct).
+func (r *Router) dialTunnel(ctx context.Context, addr string) (net.Conn, *url.URL, error) {
 	target := &url.URL{Scheme: "https", Host: addr}
 	d, err := r.Decide(target)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(d.Proxies) == 0 {
-		return r.dialDirect(ctx, addr)
+		conn, err := r.dialDirect(ctx, addr)
+		return conn, nil, err
 	}
 	var lastErr error
 	var lastProxy *url.URL
 	for _, p := range d.Proxies {
 		if p == nil {
-			return r.dialDirect(ctx, addr)
+			conn, err := r.dialDirect(ctx, addr)
+			return conn, nil, err
 		}
 		if err := r.deadError(p); err != nil {
 			lastErr, lastProxy = err, p
@@ -112,15 +121,16 @@ func (r *Router) DialTunnel(ctx context.Context, addr string) (net.Conn, error) 
 		conn, err := r.Dial(ctx, "tcp", p.Host)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, ctx.Err()
+				return nil, nil, ctx.Err()
 			}
 			r.markDead(p, err)
 			lastErr, lastProxy = err, p
 			continue
 		}
-		return r.connect(ctx, conn, p, d, addr)
+		tunnel, err := r.connect(ctx, conn, p, d, addr)
+		return tunnel, p, err
 	}
-	return nil, unreachableError(lastProxy, d, lastErr)
+	return nil, nil, unreachableError(lastProxy, d, lastErr)
 }
 
 func (r *Router) dialDirect(ctx context.Context, addr string) (net.Conn, error) {

@@ -241,3 +241,83 @@ func TestWindowsPACScriptUnderWine(t *testing.T) {
 		}
 	})
 }
+
+// target starts a loopback server to open routes to; --test-connection
+// only needs something listening.
+func target(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestProxyCommandTestsTheConnection(t *testing.T) {
+	const password = "Squid-Basic-Pw9"
+	squid := testenv.StartSquid(t, testenv.SquidConfig{Auth: testenv.SquidBasicAuth, Users: map[string]string{"frank": password}})
+	srv := target(t)
+	uri := "https://" + srv.Listener.Addr().String() + "/"
+
+	t.Run("through the proxy with ProxyCredential", func(t *testing.T) {
+		req := fmt.Sprintf(`{"Uri":%q,"Proxy":%q,"TestConnection":true,"ProxyCredential":{"UserName":"frank","Password":%q}}`,
+			uri, squid.URL, password)
+		res := testenv.Run(t, req, "", proxyEnv(), "proxy", "--request", "-", "--verbose")
+		d := decision(t, res)
+		if d["Connected"] != true || d["ConnectedVia"] != squid.URL {
+			t.Errorf("decision %v; want connected via %s", d, squid.URL)
+		}
+		squid.WaitAccess(t, "CONNECT "+srv.Listener.Addr().String(), " frank ")
+		if strings.Contains(string(res.Stdout), password) {
+			t.Errorf("the password was printed: %s", res.Stdout)
+		}
+	})
+	t.Run("407 without credentials exits 3 naming the proxy and Basic", func(t *testing.T) {
+		res := testenv.Run(t, "", "", proxyEnv(), "proxy", "--uri", uri, "--proxy", squid.URL, "--test-connection")
+		rec := lastError(t, res)
+		msg := fmt.Sprint(rec["Message"])
+		if res.ExitCode != 3 || rec["ErrorId"] != "ProxyAuthenticationRequired" || !strings.Contains(msg, squid.URL) || !strings.Contains(msg, "Basic") {
+			t.Errorf("exit %d, %v; want exit 3, ProxyAuthenticationRequired naming %s and Basic", res.ExitCode, rec, squid.URL)
+		}
+	})
+	t.Run("a dead proxy exits 3 naming it", func(t *testing.T) {
+		dead := "http://" + testenv.DeadAddr(t)
+		res := testenv.Run(t, "", "", proxyEnv(), "proxy", "--uri", uri, "--proxy", dead, "--test-connection")
+		rec := lastError(t, res)
+		if res.ExitCode != 3 || rec["ErrorId"] != "ProxyUnreachable" || !strings.Contains(fmt.Sprint(rec["Message"]), dead) {
+			t.Errorf("exit %d, %v; want exit 3, ProxyUnreachable naming %s", res.ExitCode, rec, dead)
+		}
+	})
+}
+
+func TestWindowsRoutesOpenUnderWine(t *testing.T) {
+	squid := testenv.StartSquid(t, testenv.SquidConfig{})
+	srv := target(t)
+	uri := "https://" + srv.Listener.Addr().String() + "/"
+	env := testenv.PrivateWinePrefix(t)
+	testenv.SetWinHTTPProxy(t, env, "", "")
+
+	t.Run("the IE proxy carries the tunnel", func(t *testing.T) {
+		// <-loopback> lets the loopback test server go through the proxy.
+		testenv.SetIEProxy(t, env, testenv.IEProxySettings{ProxyServer: squid.Addr, Bypass: "<-loopback>"})
+		d := decision(t, testenv.RunWineLegacy(t, "", "", append(env, proxyEnv()...), "proxy", "--uri", uri, "--test-connection"))
+		if d["Source"] != "ie" || d["Connected"] != true || d["ConnectedVia"] != squid.URL {
+			t.Errorf("decision %v; want connected via %s from ie", d, squid.URL)
+		}
+		squid.WaitAccess(t, "CONNECT "+srv.Listener.Addr().String())
+	})
+	t.Run("a PAC list falls through a dead proxy to the next", func(t *testing.T) {
+		dead := testenv.DeadAddr(t)
+		script := fmt.Sprintf(`function FindProxyForURL(url, host) { return "PROXY %s; PROXY %s; DIRECT"; }`, dead, squid.Addr)
+		pac := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, script) }))
+		defer pac.Close()
+		testenv.SetIEProxy(t, env, testenv.IEProxySettings{AutoConfigURL: pac.URL + "/proxy.pac"})
+		res := testenv.RunWineLegacy(t, "", "", append(env, proxyEnv()...), "proxy", "--uri", uri, "--test-connection", "--verbose")
+		d := decision(t, res)
+		if d["Source"] != "pac" || d["Connected"] != true || d["ConnectedVia"] != squid.URL {
+			t.Errorf("decision %v; want connected via %s, the script's second entry", d, squid.URL)
+		}
+		squid.WaitAccess(t, "CONNECT "+srv.Listener.Addr().String())
+		if !strings.Contains(string(res.Stdout), "proxy http://"+dead+" cannot be reached") {
+			t.Errorf("no verbose record about the dead first proxy: %s", res.Stdout)
+		}
+	})
+}
