@@ -321,3 +321,52 @@ func TestWindowsRoutesOpenUnderWine(t *testing.T) {
 		}
 	})
 }
+
+func TestWindowsProxyAuthenticationUnderWine(t *testing.T) {
+	basic := testenv.StartSquid(t, testenv.SquidConfig{Auth: testenv.SquidBasicAuth, Users: map[string]string{"gina": "Wine-Basic-Pw"}})
+	ntlm := testenv.StartSquid(t, testenv.SquidConfig{Auth: testenv.SquidNTLMAuth})
+	srv := target(t)
+	uri := "https://" + srv.Listener.Addr().String() + "/"
+	env := testenv.PrivateWinePrefix(t)
+	testenv.SetWinHTTPProxy(t, env, "", "")
+	testenv.SetIEProxy(t, env, testenv.IEProxySettings{})
+
+	run := func(t *testing.T, request string) testenv.Result {
+		return testenv.RunWineLegacy(t, request, "", append(env, proxyEnv()...), "proxy", "--request", "-")
+	}
+	t.Run("Basic with ProxyCredential", func(t *testing.T) {
+		d := decision(t, run(t, fmt.Sprintf(`{"Uri":%q,"Proxy":%q,"TestConnection":true,"ProxyCredential":{"UserName":"gina","Password":"Wine-Basic-Pw"}}`,
+			uri, basic.URL)))
+		if d["Connected"] != true || d["ConnectedVia"] != basic.URL {
+			t.Errorf("decision %v; want connected via %s", d, basic.URL)
+		}
+		basic.WaitAccess(t, "CONNECT "+srv.Listener.Addr().String(), " gina ")
+	})
+	t.Run("NTLM with ProxyCredential", func(t *testing.T) {
+		d := decision(t, run(t, fmt.Sprintf(`{"Uri":%q,"Proxy":%q,"TestConnection":true,"ProxyCredential":{"UserName":"CORP\\hank","Password":"pw"}}`,
+			uri, ntlm.URL)))
+		if d["Connected"] != true || d["ConnectedVia"] != ntlm.URL {
+			t.Errorf("decision %v; want connected via %s", d, ntlm.URL)
+		}
+		if line := ntlm.WaitAccess(t, "CONNECT "+srv.Listener.Addr().String(), "200"); !strings.Contains(strings.ToLower(line), "hank") {
+			t.Errorf("squid did not log the NTLM user: %s", line)
+		}
+	})
+	t.Run("the logged-on user through SSPI fails cleanly where Wine has no NTLM", func(t *testing.T) {
+		// Wine's NTLM security package needs Samba's ntlm_auth; without it
+		// SSPI refuses, and the refusal must be a proxy error, not a crash.
+		res := run(t, fmt.Sprintf(`{"Uri":%q,"Proxy":%q,"TestConnection":true,"ProxyUseDefaultCredentials":true}`, uri, ntlm.URL))
+		if res.ExitCode == 0 {
+			d := decision(t, res)
+			if d["ConnectedVia"] != ntlm.URL {
+				t.Errorf("decision %v; want connected via %s", d, ntlm.URL)
+			}
+			return
+		}
+		rec := lastError(t, res)
+		if res.ExitCode != 3 || !strings.Contains(fmt.Sprint(rec["Message"]), ntlm.URL) || strings.Contains(string(res.Stderr), "panic") {
+			t.Errorf("exit %d, %v, %s; want exit 3 naming %s", res.ExitCode, rec, res.Stderr, ntlm.URL)
+		}
+		t.Logf("Wine: %s", rec["Message"])
+	})
+}
