@@ -7,7 +7,9 @@ require (
 	github.com/Masterminds/semver/v3 v3.2.1
 	github.com/alexbrainman/sspi v0.0.0-20250919150558-7d374ff0d59e
 	github.com/urfave/cli/v2 v2.27.7
+	golang.org/x/net v0.35.0
 	golang.org/x/sys v0.30.0
+	golang.org/x/text v0.22.0
 )
 
 require (

@@ -46,6 +46,7 @@ var commonFlags = []cli.Flag{
 	&cli.StringFlag{Name: "request", Usage: "read the whole request as one JSON object from standard input ('-')"},
 	&cli.BoolFlag{Name: "verbose", Usage: "add Verbose records that explain each step"},
 	&cli.StringFlag{Name: "output", Usage: "record format: json (default when piped) or text (default at a terminal)"},
+	&cli.BoolFlag{Name: "no-progress", Usage: "write no Progress records, as in a login script that logs its output"},
 }
 
 // command builds a command from its options type and run function: the
@@ -86,10 +87,17 @@ func (env *environment) configure(c *cli.Context) error {
 		return bridge.Usagef("BadOutputFormat", "--output takes json or text, not %q", c.String("output"))
 	}
 	if text {
-		env.out = bridge.NewTextWriter(env.stdout, env.stderr, c.Bool("verbose"))
+		// The bar is drawn only where a person can see it: a log file
+		// would collect every redraw.
+		var bar io.Writer
+		if isTerminal(env.stderr) {
+			bar = env.stderr
+		}
+		env.out = bridge.NewTextWriter(env.stdout, bar, c.Bool("verbose"))
 	} else {
 		env.out = bridge.NewWriter(env.stdout, c.Bool("verbose"))
 	}
+	env.out.SetQuiet(c.Bool("no-progress"))
 	return nil
 }
 

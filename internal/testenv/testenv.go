@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Require returns the path of an external command, or skips (fails under
@@ -120,15 +121,29 @@ func Run(t testing.TB, stdin string, dir string, env []string, args ...string) R
 	return runCmd(t, exec.Command(Binary(t), args...), stdin, dir, env)
 }
 
+// processTimeout bounds one process a test runs: a hung child must fail its
+// test, not stall the whole suite until go test's own timeout.
+const processTimeout = 5 * time.Minute
+
 func runCmd(t testing.TB, cmd *exec.Cmd, stdin, dir string, env []string) Result {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
+	// Output goes to files, not pipes: Wine starts a wineserver that
+	// inherits the child's handles and outlives it, and a pipe it holds
+	// open would keep Wait from returning.
+	stdout, stderr := outputFile(t, "stdout"), outputFile(t, "stderr")
+	defer stdout.Close()
+	defer stderr.Close()
 	cmd.Stdin = strings.NewReader(stdin)
-	cmd.Stdout = &stdout
-	cmd.Stderr = &stderr
+	cmd.Stdout = stdout
+	cmd.Stderr = stderr
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
-	err := cmd.Run()
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %v: %v", cmd.Args, err)
+	}
+	timer := time.AfterFunc(processTimeout, func() { cmd.Process.Kill() })
+	err := cmd.Wait()
+	timedOut := !timer.Stop()
 	code := 0
 	if err != nil {
 		exitErr, ok := err.(*exec.ExitError)
@@ -137,5 +152,32 @@ func runCmd(t testing.TB, cmd *exec.Cmd, stdin, dir string, env []string) Result
 		}
 		code = exitErr.ExitCode()
 	}
-	return Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes(), ExitCode: code}
+	res := Result{Stdout: readBack(t, stdout), Stderr: readBack(t, stderr), ExitCode: code}
+	if timedOut {
+		t.Fatalf("%v did not finish within %v; killed. Output so far:\n%s%s",
+			cmd.Args, processTimeout, res.Stdout, res.Stderr)
+	}
+	return res
+}
+
+func outputFile(t testing.TB, name string) *os.File {
+	t.Helper()
+	f, err := os.CreateTemp("", "sysupdate-test-"+name+"-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(f.Name()) // the open handle keeps the data; nothing to clean up
+	return f
+}
+
+func readBack(t testing.TB, f *os.File) []byte {
+	t.Helper()
+	if _, err := f.Seek(0, 0); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(f); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
