@@ -370,3 +370,31 @@ func TestWindowsProxyAuthenticationUnderWine(t *testing.T) {
 		t.Logf("Wine: %s", rec["Message"])
 	})
 }
+
+func TestWindowsPACLookupThatHangsFallsBackUnderWine(t *testing.T) {
+	// A script server that accepts the request and never answers: the
+	// lookup is abandoned after the lookup timeout (15 seconds), with a
+	// warning, and the static proxy decides.
+	release := make(chan struct{})
+	pac := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer pac.Close()
+	defer close(release)
+	env := testenv.PrivateWinePrefix(t)
+	testenv.SetWinHTTPProxy(t, env, "", "")
+	testenv.SetIEProxy(t, env, testenv.IEProxySettings{AutoConfigURL: pac.URL + "/slow.pac", ProxyServer: "static.corp.example:8080"})
+
+	res := testenv.RunWineLegacy(t, "", "", append(env, proxyEnv()...), "proxy", "--uri", "https://a.example/")
+	d := decision(t, res)
+	if d["Source"] != "ie" || d["Proxy"] != "http://static.corp.example:8080" {
+		t.Errorf("decision %v; want the static IE proxy after the script hung", d)
+	}
+	w := only(parseRecords(t, res.Stdout), "Warning")
+	if len(w) != 1 || !strings.Contains(fmt.Sprint(w[0].Data["Message"]), "timed out") {
+		t.Errorf("want one warning that the lookup timed out, got %s", res.Stdout)
+	}
+}
