@@ -232,3 +232,23 @@ func TestWindowsProxySettingWithCredentialsIsRefusedWithoutShowingThem(t *testin
 		}
 	}
 }
+
+// FuzzParseNoProxy checks that any NO_PROXY value parses, that matching
+// never panics, and that a reported rule is an entry of the value.
+func FuzzParseNoProxy(f *testing.F) {
+	for _, seed := range []string{"corp.example,.corp.example", "*", "10.0.0.0/8, 192.0.2.5", "[::1]:443 *.x",
+		"host:8443", ",,", "::/0", "."} {
+		f.Add(seed, "https://a.corp.example:8443/")
+		f.Add(seed, "http://10.1.2.3/")
+	}
+	f.Fuzz(func(t *testing.T, list, target string) {
+		u, err := url.Parse(target)
+		if err != nil {
+			return
+		}
+		rule, ok := proxy.ParseNoProxy(list).Match(u)
+		if ok != (rule != "") || ok && !strings.Contains(list, rule) {
+			t.Fatalf("ParseNoProxy(%q).Match(%s) = %q, %v", list, target, rule, ok)
+		}
+	})
+}
