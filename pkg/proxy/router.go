@@ -35,6 +35,7 @@ type Router struct {
 	mu        sync.Mutex
 	decisions map[string]Decision
 	dead      map[string]error // proxies that could not be reached this run
+	alive     map[string]bool  // proxies that accepted a connection this run
 	system    *systemSettings  // loaded on first use
 }
 
@@ -56,6 +57,7 @@ func NewRouter(opts Options, getenv func(string) string, out *bridge.Writer) (*R
 		LookupTimeout: DefaultLookupTimeout,
 		decisions:     map[string]Decision{},
 		dead:          map[string]error{},
+		alive:         map[string]bool{},
 	}
 	if opts.NoProxy && opts.Proxy != "" {
 		return nil, bridge.Usagef("ProxyConflict", "--proxy and --no-proxy contradict each other; give one")

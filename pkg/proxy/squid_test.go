@@ -338,15 +338,19 @@ func TestDeadProxyIsANetworkErrorNamingIt(t *testing.T) {
 	t.Parallel()
 	dead := "http://" + testenv.DeadAddr(t)
 	srv, ca := origin(t)
-	r := newRouter(t, proxy.Options{Proxy: dead}, nil, nil)
-
-	_, err := get(t, client(r, ca), srv.URL)
-	var e *bridge.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("got %v, want a *bridge.Error", err)
-	}
-	if e.ID != "ProxyUnreachable" || bridge.ExitCode(e) != 3 || !strings.Contains(e.Message, dead) {
-		t.Errorf("got %s %q (exit %d), want ProxyUnreachable naming %s, exit 3", e.ID, e.Message, bridge.ExitCode(e), dead)
+	plain := plainOrigin(t)
+	for _, target := range []string{srv.URL, plain.URL} {
+		t.Run(target[:strings.Index(target, ":")], func(t *testing.T) {
+			r := newRouter(t, proxy.Options{Proxy: dead}, nil, nil)
+			_, err := get(t, client(r, ca), target)
+			var e *bridge.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("got %v, want a *bridge.Error", err)
+			}
+			if e.ID != "ProxyUnreachable" || bridge.ExitCode(e) != 3 || !strings.Contains(e.Message, dead) {
+				t.Errorf("got %s %q (exit %d), want ProxyUnreachable naming %s, exit 3", e.ID, e.Message, bridge.ExitCode(e), dead)
+			}
+		})
 	}
 }
 

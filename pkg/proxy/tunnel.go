@@ -38,11 +38,12 @@ func (r *Router) ProxyForHTTP(req *http.Request) (*url.URL, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i, p := range d.Proxies {
+	var last *url.URL
+	for _, p := range d.Proxies {
 		if p == nil {
 			return nil, nil
 		}
-		if i < len(d.Proxies)-1 && !r.reachable(req.Context(), p) {
+		if last = p; !r.reachable(req.Context(), p) {
 			continue
 		}
 		if creds := r.credentials(p); creds.UserName != "" && !creds.UseDefault {
@@ -52,25 +53,39 @@ func (r *Router) ProxyForHTTP(req *http.Request) (*url.URL, error) {
 		}
 		return p, nil
 	}
-	if len(d.Proxies) == 0 {
+	if last == nil {
 		return nil, nil
 	}
-	last := d.Proxies[len(d.Proxies)-1]
+	if err := req.Context().Err(); err != nil {
+		return nil, err
+	}
 	return nil, unreachableError(last, d, r.deadError(last))
 }
 
-// reachable reports whether a TCP connection to the proxy opens; the
-// answer is kept for the run, so a dead proxy costs one timeout.
+// reachable reports whether a TCP connection to the proxy opens. The
+// answer is kept for the run: a dead proxy costs one timeout, a live one
+// one extra connection.
 func (r *Router) reachable(ctx context.Context, p *url.URL) bool {
 	if r.deadError(p) != nil {
 		return false
 	}
+	r.mu.Lock()
+	alive := r.alive[p.Host]
+	r.mu.Unlock()
+	if alive {
+		return true
+	}
 	conn, err := r.Dial(ctx, "tcp", p.Host)
 	if err != nil {
-		r.markDead(p, err)
+		if ctx.Err() == nil {
+			r.markDead(p, err)
+		}
 		return false
 	}
 	conn.Close()
+	r.mu.Lock()
+	r.alive[p.Host] = true
+	r.mu.Unlock()
 	return true
 }
 

@@ -60,15 +60,18 @@ func TestWebThroughSquid(t *testing.T) {
 			t.Errorf("exit %d, %v; want exit 3, ProxyAuthenticationRequired naming %s", res.ExitCode, rec, squid.URL)
 		}
 	})
-	t.Run("a dead proxy exits 3 naming it", func(t *testing.T) {
-		dead := "http://" + testenv.DeadAddr(t)
-		res := testenv.Run(t, "", "", proxyEnv(), "web", "--uri", srv.URL, "--ca-file", ca.CertFile, "--proxy", dead,
-			"--maximum-retry-count", "0")
-		rec := lastError(t, res)
-		if res.ExitCode != 3 || rec["ErrorId"] != "ProxyUnreachable" || !strings.Contains(fmt.Sprint(rec["Message"]), dead) {
-			t.Errorf("exit %d, %v; want exit 3, ProxyUnreachable naming %s", res.ExitCode, rec, dead)
-		}
-	})
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer plain.Close()
+	for _, uri := range []string{srv.URL, plain.URL} {
+		t.Run("a dead proxy exits 3 naming it, "+uri[:strings.Index(uri, ":")], func(t *testing.T) {
+			dead := "http://" + testenv.DeadAddr(t)
+			res := testenv.Run(t, "", "", proxyEnv(), "web", "--uri", uri, "--ca-file", ca.CertFile, "--proxy", dead)
+			rec := lastError(t, res)
+			if res.ExitCode != 3 || rec["ErrorId"] != "ProxyUnreachable" || !strings.Contains(fmt.Sprint(rec["Message"]), dead) {
+				t.Errorf("exit %d, %v; want exit 3, ProxyUnreachable naming %s", res.ExitCode, rec, dead)
+			}
+		})
+	}
 }
 
 func TestWebThroughSquidUnderWine(t *testing.T) {
