@@ -53,6 +53,22 @@ func TestWebThroughSquid(t *testing.T) {
 			t.Errorf("the password was printed: %s", res.Stdout)
 		}
 	})
+	t.Run("plain HTTP goes through the proxy with Basic from ProxyCredential", func(t *testing.T) {
+		page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, "plain through the proxy")
+		}))
+		defer page.Close()
+		req := fmt.Sprintf(`{"Uri":%q,"Proxy":%q,"ProxyCredential":{"UserName":"ivan","Password":"Web-Proxy-Pw"}}`,
+			page.URL+"/plain", squid.URL)
+		res := testenv.Run(t, req, "", proxyEnv(), "web", "--request", "-")
+		if got := webContent(t, res); got != "plain through the proxy" {
+			t.Errorf("Content %q", got)
+		}
+		squid.WaitAccess(t, "GET "+page.URL+"/plain", " ivan ")
+		if strings.Contains(string(res.Stdout), "Web-Proxy-Pw") {
+			t.Errorf("the password was printed: %s", res.Stdout)
+		}
+	})
 	t.Run("a 407 without credentials exits 3 naming the proxy", func(t *testing.T) {
 		res := testenv.Run(t, "", "", proxyEnv(), "web", "--uri", srv.URL, "--ca-file", ca.CertFile, "--proxy", squid.URL)
 		rec := lastError(t, res)
