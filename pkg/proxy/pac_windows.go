@@ -76,8 +76,26 @@ func evaluatePAC(u *url.URL, scriptURL string, timeout time.Duration) (answer, u
 	return proxy, scriptURL, nil
 }
 
-// detectScriptURL finds the script by WPAD (DHCP, then DNS).
+// detected keeps the WPAD answer for the run: detection can take seconds.
+var detected struct {
+	mu   sync.Mutex
+	done bool
+	url  string
+	err  error
+}
+
+// detectScriptURL finds the script by WPAD (DHCP, then DNS), once per run.
 func detectScriptURL() (string, error) {
+	detected.mu.Lock()
+	defer detected.mu.Unlock()
+	if !detected.done {
+		detected.url, detected.err = detectScriptURLOnce()
+		detected.done = true
+	}
+	return detected.url, detected.err
+}
+
+func detectScriptURLOnce() (string, error) {
 	if err := procWinHttpDetectAutoProxyConfigUrl.Find(); err != nil {
 		return "", err
 	}
