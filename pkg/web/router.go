@@ -9,13 +9,9 @@ import (
 )
 
 // router decides how this request reaches the network: the proxy package's
-// Router, from the options, the environment and the system settings.
-//
-// TODO: a proxy that answers plain-HTTP requests with 407 and wants NTLM
-// or Negotiate is not answered, because the client's transport is not
-// wrapped with proxy.Router.WrapHTTP; such a request ends with the 407 as
-// an HTTP status. Basic (ProxyCredential or user info) works, and HTTPS
-// tunnels answer every scheme.
+// Router, from the options, the environment and the system settings. The
+// client also hands it plain-HTTP requests, so that a proxy asking for NTLM
+// or Negotiate is answered.
 func router(opts ProxyOptions, out *bridge.Writer) (netclient.Router, error) {
 	r, err := proxy.NewRouter(opts, os.Getenv, out)
 	if err != nil {
