@@ -5,7 +5,7 @@
 # legacy Go toolchain. Safe to run again; it skips what is already there.
 set -euo pipefail
 
-packages=(wine64 squid p7zip-full libarchive-tools zip unzip curl python3 ca-certificates openssl procps time)
+packages=(wine64 squid p7zip-full libarchive-tools zip unzip curl python3 ca-certificates openssl procps time locales)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

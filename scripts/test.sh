@@ -16,6 +16,9 @@ export SYSUPDATE_WIN_LEGACY=$PWD/build/legacy/windows-amd64/sysupdate.exe
 # One Wine prefix for the whole run: making one takes seconds.
 export SYSUPDATE_WINEPREFIX=${SYSUPDATE_WINEPREFIX:-$(mktemp -d /tmp/sysupdate-wine.XXXXXX)}
 WINEPREFIX=$SYSUPDATE_WINEPREFIX WINEDEBUG=-all /usr/lib/wine/wine64 wineboot -i >/dev/null 2>&1
+# Direct connections only: a fresh prefix would look for WPAD on the network.
+WINEPREFIX=$SYSUPDATE_WINEPREFIX WINEDEBUG=-all /usr/lib/wine/wine64 reg import \
+	"Z:$(echo "$PWD/internal/testenv/testdata/direct-connection.reg" | tr / '\\')" >/dev/null 2>&1
 trap 'WINEPREFIX=$SYSUPDATE_WINEPREFIX /usr/lib/wine/wineserver -k 2>/dev/null || true' EXIT
 
 gofmt_out=$(gofmt -l $(git ls-files '*.go' | grep -v '^vendor/') 2>/dev/null || true)

@@ -160,14 +160,12 @@ func isClassified(err error) bool {
 	return errors.As(err, &e) && e.Kind != bridge.KindInternal
 }
 
-// isTerminal reports whether w is a character device such as a console.
+// isTerminal reports whether w is a console or terminal a person reads.
+// /dev/null is a character device too, so the check asks the terminal
+// driver (isTerminalFd), not the file mode.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
+	return ok && isTerminalFd(f.Fd())
 }
 
 func init() {

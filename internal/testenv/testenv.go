@@ -42,6 +42,11 @@ func Missing(t testing.TB, why string) {
 // RepoRoot is the folder that holds go.mod.
 func RepoRoot(t testing.TB) string {
 	t.Helper()
+	return RepoRootDir()
+}
+
+// RepoRootDir is RepoRoot for code that has no test at hand.
+func RepoRootDir() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }

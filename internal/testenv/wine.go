@@ -4,12 +4,18 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
 const wineBinary = "/usr/lib/wine/wine64"
+
+// directConnectionReg sets a new prefix's per-user connection settings to
+// direct, turning off "Automatically detect settings", which would send
+// WPAD look-ups to the network.
+var directConnectionReg = filepath.Join(RepoRootDir(), "internal", "testenv", "testdata", "direct-connection.reg")
 
 var (
 	winePrefixOnce sync.Once
@@ -35,6 +41,12 @@ func WineEnv(t testing.TB) []string {
 			return
 		}
 		cmd := exec.Command(wineBinary, "wineboot", "-i")
+		cmd.Env = append(os.Environ(), "WINEPREFIX="+winePrefix, "WINEDEBUG=-all")
+		if winePrefixErr = cmd.Run(); winePrefixErr != nil {
+			return
+		}
+		// Like scripts/test.sh: no WPAD look-ups on the network.
+		cmd = exec.Command(wineBinary, "reg", "import", `Z:`+strings.ReplaceAll(directConnectionReg, "/", `\`))
 		cmd.Env = append(os.Environ(), "WINEPREFIX="+winePrefix, "WINEDEBUG=-all")
 		winePrefixErr = cmd.Run()
 	})

@@ -1,14 +1,13 @@
 // Package netclient is the HTTP client of every command that goes online:
 // the TLS policy (never below TLS 1.2) and its roots, the route through a
-// proxy or direct, per-phase timeouts, redirects, retries, Basic
-// authentication, a cookie jar kept in a session file, and errors
+// proxy or direct, per-phase timeouts, redirects, retries, Basic, NTLM and
+// Negotiate authentication, a cookie jar kept in a session file, and errors
 // classified for people and exit codes.
 package netclient
 
 import (
 	"context"
 	"crypto/tls"
-	"encoding/base64"
 	"errors"
 	"io"
 	"net"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/sysupdate/sysupdate/pkg/bridge"
+	"github.com/sysupdate/sysupdate/pkg/httpauth"
 )
 
 // Client sends requests with one set of options. Create it with New and
@@ -30,6 +30,7 @@ type Client struct {
 	timeout time.Duration
 	http    *http.Client
 	jar     *sessionJar
+	creds   httpauth.Credentials // answers a server's 401
 	now     func() time.Time
 	sleep   func(ctx context.Context, d time.Duration) error
 }
@@ -91,7 +92,19 @@ func New(opts Options, out *bridge.Writer) (*Client, error) {
 		ReadBufferSize:     64 << 10,
 		WriteBufferSize:    64 << 10,
 	}
-	c.http = &http.Client{Transport: transport, CheckRedirect: c.checkRedirect}
+	// A plain-HTTP request through a proxy that asks for NTLM or
+	// Negotiate is answered by the router, which knows the proxy.
+	var rt http.RoundTripper = transport
+	if w, ok := opts.Router.(interface {
+		WrapHTTP(http.RoundTripper) http.RoundTripper
+	}); ok {
+		rt = w.WrapHTTP(rt)
+	}
+	c.http = &http.Client{Transport: rt, CheckRedirect: c.checkRedirect}
+	if opts.Credential != nil {
+		c.creds = httpauth.Credentials{UserName: opts.Credential.UserName, Password: opts.Credential.Password}
+	}
+	c.creds.UseDefault = opts.UseDefaultCredentials
 	if c.jar != nil {
 		c.http.Jar = c.jar
 	}
@@ -157,34 +170,29 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// sendAuthenticated sends req once and answers a Basic challenge from the
-// requested host with the credential, if there is one.
+// sendAuthenticated sends req once and, when the options hold credentials,
+// answers a 401 from the requested host with Basic, NTLM or Negotiate. A
+// redirect to another host never receives them, and an Authorization
+// header the caller set is left alone.
 func (c *Client) sendAuthenticated(req *http.Request) (*http.Response, error) {
-	resp, err := c.send(req)
-	if err != nil || resp.StatusCode != http.StatusUnauthorized || c.opts.Credential == nil ||
-		req.Header.Get("Authorization") != "" || !challenges(resp, "basic") ||
-		origin(resp.Request.URL) != origin(req.URL) {
-		return resp, err
+	if !c.creds.Usable() || req.Header.Get("Authorization") != "" {
+		return c.send(c.http, req)
 	}
-	drain(resp.Body)
-	// TODO: only Basic answers a challenge; a server that offers only
-	// NTLM or Negotiate gets its 401 passed through.
-	req, err = rewind(req)
-	if err != nil {
-		return nil, err
+	withAuth := *c.http
+	withAuth.Transport = &httpauth.Transport{
+		Base:                  c.http.Transport,
+		Credentials:           c.creds,
+		Host:                  req.URL.Hostname(),
+		AllowUnencryptedBasic: c.opts.AllowUnencryptedAuthentication,
 	}
-	cred := c.opts.Credential
-	req.Header.Set("Authorization", "Basic "+
-		base64.StdEncoding.EncodeToString([]byte(cred.UserName+":"+cred.Password)))
-	c.out.Verbosef("answering the Basic challenge of %s as %s", req.URL.Host, cred.UserName)
-	return c.send(req)
+	return c.send(&withAuth, req)
 }
 
 // send makes one exchange, redirects included, and arms the idle-read
 // deadline on the body.
-func (c *Client) send(req *http.Request) (*http.Response, error) {
+func (c *Client) send(hc *http.Client, req *http.Request) (*http.Response, error) {
 	ctx, cancel := context.WithCancel(req.Context())
-	resp, err := c.http.Do(req.WithContext(ctx))
+	resp, err := hc.Do(req.WithContext(ctx))
 	if err != nil {
 		cancel()
 		return nil, c.classify(req.Context(), err, req.URL)
@@ -302,20 +310,6 @@ func rewind(req *http.Request) (*http.Request, error) {
 	}
 	r.Body = body
 	return r, nil
-}
-
-// challenges reports whether a 401 response offers an authentication
-// scheme.
-func challenges(resp *http.Response, scheme string) bool {
-	for _, v := range resp.Header.Values("WWW-Authenticate") {
-		for _, part := range strings.Split(v, ",") {
-			fields := strings.Fields(part)
-			if len(fields) > 0 && strings.EqualFold(fields[0], scheme) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // origin is scheme, host and port: what one server is.

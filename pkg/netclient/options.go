@@ -25,9 +25,14 @@ type Options struct {
 	// http://, where anyone on the path can read it.
 	AllowUnencryptedAuthentication bool `json:"AllowUnencryptedAuthentication" help:"send credentials over plain http"`
 
-	// Credential answers a Basic authentication challenge from the
-	// requested host. It has no flag: it comes from the request only.
+	// Credential answers an authentication challenge (Basic, NTLM,
+	// Negotiate) from the requested host. It has no flag: it comes from the
+	// request only.
 	Credential *bridge.Credential `json:"Credential"`
+
+	// UseDefaultCredentials answers a challenge as the logged-on Windows
+	// user, through SSPI.
+	UseDefaultCredentials bool `json:"UseDefaultCredentials" help:"authenticate to the server as the logged-on Windows user (Negotiate, NTLM; Windows only)"`
 
 	// Router decides how connections reach their hosts; nil connects
 	// directly.
