@@ -2,6 +2,7 @@ package mirror
 
 import (
 	"context"
+	"os"
 
 	"github.com/sysupdate/sysupdate/pkg/bridge"
 	"github.com/sysupdate/sysupdate/pkg/fetch"
@@ -56,15 +57,13 @@ func (g *fetchGetter) Get(ctx context.Context, req GetRequest, meter *bridge.Met
 // Close releases the client's connections.
 func (g *fetchGetter) Close() error { return g.c.Close() }
 
-// router decides how the sync's requests reach the network.
-//
-// TODO: proxies are not yet honoured: --proxy, --no-proxy, the environment
-// and the system settings are accepted but every request connects directly,
-// so a machine that reaches the web only through a proxy fails with a
-// connection error. Build the proxy package's Router here once it exists.
+// router decides how the sync's requests reach the network: the proxy
+// package's Router, from the options, the environment and the system
+// settings (resolved once per host per run).
 func router(opts ProxyOptions, out *bridge.Writer) (netclient.Router, error) {
-	if opts.Proxy != "" || opts.ProxyUseDefaultCredentials || opts.ProxyCredential != nil {
-		out.Warningf("proxy settings are not honoured yet by this sysupdate; connecting directly")
+	r, err := proxy.NewRouter(opts, os.Getenv, out)
+	if err != nil {
+		return nil, err
 	}
-	return nil, nil
+	return r, nil
 }

@@ -1,7 +1,6 @@
 package mirror
 
 import (
-	"archive/zip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -13,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/sysupdate/sysupdate/pkg/archive"
 	"github.com/sysupdate/sysupdate/pkg/bridge"
 )
 
@@ -20,9 +20,8 @@ import (
 // does, such as SysinternalsSuite.zip. The archive is fetched with the
 // validators of the last run (a 304 costs nothing), and its members play
 // the listing: size, time and CRC-32 tell which files on disk differ.
-//
-// TODO: validate members with pkg/archive once it is available; until then
-// names are checked here (SafeName per segment) and sizes are not bounded.
+// Members are validated by pkg/archive (names that would leave the folder,
+// sizes, compression ratios) before any is written.
 type ZipSource struct {
 	URL    string
 	Getter Getter
@@ -31,8 +30,8 @@ type ZipSource struct {
 	bytes    atomic.Int64
 	mu       sync.Mutex
 	file     string // the downloaded archive, once fetched
-	zr       *zip.ReadCloser
-	members  map[string]*zip.File
+	archive  *archive.Archive
+	members  map[string]*archive.Entry
 }
 
 func (s *ZipSource) String() string { return s.URL }
@@ -44,9 +43,9 @@ func (s *ZipSource) Requests() int64 { return s.requests.Load() }
 func (s *ZipSource) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.zr != nil {
-		s.zr.Close()
-		s.zr = nil
+	if s.archive != nil {
+		s.archive.Close()
+		s.archive = nil
 	}
 	if c, ok := s.Getter.(io.Closer); ok {
 		return c.Close()
@@ -62,7 +61,7 @@ func (s *ZipSource) BytesFetched() int64 { return s.bytes.Load() }
 func (s *ZipSource) List(ctx context.Context, rel string, prev *ListingState, staging string) (*ListingState, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.zr == nil {
+	if s.archive == nil {
 		var cond Validators
 		if prev != nil && prev.URL == s.URL {
 			cond = Validators{ETag: prev.ETag, LastModified: prev.LastModified}
@@ -91,26 +90,31 @@ func (s *ZipSource) download(ctx context.Context, cond Validators, staging strin
 	if err != nil || res.NotModified {
 		return res, err
 	}
-	zr, err := zip.OpenReader(s.file)
+	a, err := archive.Open(s.file, archive.OpenOptions{})
 	if err != nil {
-		return res, bridge.Wrap(bridge.KindArchive, "ArchiveInvalid", err, "%s is not a valid zip archive", s.URL).WithTarget(s.URL)
+		if e, ok := err.(*bridge.Error); ok {
+			e.Target = s.URL
+		}
+		return res, err
 	}
-	members := map[string]*zip.File{}
-	for _, f := range zr.File {
-		name := strings.TrimSuffix(f.Name, "/")
-		if f.FileInfo().IsDir() {
+	members := map[string]*archive.Entry{}
+	for i := range a.Entries {
+		e := &a.Entries[i]
+		if e.IsDir {
 			continue
 		}
-		for _, seg := range strings.Split(name, "/") {
+		// The archive refuses names that leave the folder; a sync also
+		// keeps out the names it reserves for itself.
+		for _, seg := range strings.Split(e.Name, "/") {
 			if !SafeName(seg) {
-				zr.Close()
+				a.Close()
 				return res, bridge.New(bridge.KindArchive, "ArchiveUnsafe",
-					"%s holds the member %q, whose name is unsafe to write; nothing was changed", s.URL, f.Name).WithTarget(s.URL)
+					"%s holds the member %q, whose name is unsafe to write; nothing was changed", s.URL, e.RawName).WithTarget(s.URL)
 			}
 		}
-		members[name] = f
+		members[e.Name] = e
 	}
-	s.zr, s.members = zr, members
+	s.archive, s.members = a, members
 	return res, nil
 }
 
@@ -122,7 +126,7 @@ func (s *ZipSource) listing(rel string) *ListingState {
 	if rel != "" {
 		prefix = rel + "/"
 	}
-	for name, f := range s.members {
+	for name, m := range s.members {
 		if !strings.HasPrefix(name, prefix) {
 			continue
 		}
@@ -134,30 +138,30 @@ func (s *ZipSource) listing(rel string) *ListingState {
 			}
 			continue
 		}
-		ls.Entries = append(ls.Entries, Entry{Name: rest, URL: name, Size: int64(f.UncompressedSize64),
-			Time: f.Modified.UTC(), CRC32: f.CRC32})
+		ls.Entries = append(ls.Entries, Entry{Name: rest, URL: name, Size: m.Size,
+			Time: m.Modified.UTC(), CRC32: m.CRC32})
 	}
 	sort.Slice(ls.Entries, func(i, j int) bool { return ls.Entries[i].Name < ls.Entries[j].Name })
 	return ls
 }
 
-// Fetch extracts one member; zip's reader checks its CRC-32 at the end.
+// Fetch extracts one member, checked against its size and CRC-32.
 // When the listing came from the last run (the archive was not modified)
 // and a file must be restored, the archive is fetched in full once.
 func (s *ZipSource) Fetch(ctx context.Context, e Entry, cond Validators, outFile string, meter *bridge.Meter) (Fetched, error) {
 	s.mu.Lock()
-	if s.zr == nil {
+	if s.archive == nil {
 		if _, err := s.download(ctx, Validators{}, filepath.Dir(outFile)); err != nil {
 			s.mu.Unlock()
 			return Fetched{}, err
 		}
 	}
-	f := s.members[e.URL]
+	m, a := s.members[e.URL], s.archive
 	s.mu.Unlock()
-	if f == nil {
+	if m == nil {
 		return Fetched{}, bridge.New(bridge.KindArchive, "MemberMissing", "%s no longer holds %s", s.URL, e.URL).WithTarget(e.URL)
 	}
-	rc, err := f.Open()
+	rc, err := a.OpenEntry(m)
 	if err != nil {
 		return Fetched{}, bridge.Wrap(bridge.KindArchive, "ArchiveInvalid", err, "open %s in %s", e.URL, s.URL)
 	}
@@ -171,12 +175,9 @@ func (s *ZipSource) Fetch(ctx context.Context, e Entry, cond Validators, outFile
 	if meter != nil {
 		w = io.MultiWriter(out, h, meter)
 	}
-	n, err := io.Copy(w, io.LimitReader(rc, int64(f.UncompressedSize64)+1))
+	n, err := io.Copy(w, rc)
 	if cerr := out.Close(); err == nil {
 		err = cerr
-	}
-	if err == nil && n != int64(f.UncompressedSize64) {
-		err = io.ErrUnexpectedEOF
 	}
 	if err != nil {
 		return Fetched{}, bridge.Wrap(bridge.KindArchive, "ArchiveInvalid", err, "extract %s from %s", e.URL, s.URL).WithTarget(e.URL)

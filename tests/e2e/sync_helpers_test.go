@@ -143,16 +143,6 @@ func assertSameAsServer(t *testing.T, srv *fixture.Server, dir string, names []s
 	}
 }
 
-func sortedCopy(s []string) []string {
-	out := append([]string(nil), s...)
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j] < out[j-1]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out
-}
-
 func equalStrings(a, b []string) bool {
 	a, b = sortedCopy(a), sortedCopy(b)
 	if len(a) != len(b) {

@@ -320,8 +320,8 @@ func TestSysinternalsRefusesAnUnsafeArchive(t *testing.T) {
 	if res.ExitCode != 5 {
 		t.Fatalf("exit %d, want 5: %s", res.ExitCode, res.Stdout)
 	}
-	if id := lastError(t, res)["ErrorId"]; id != "ArchiveUnsafe" {
-		t.Errorf("ErrorId %v", id)
+	if rec := lastError(t, res); !strings.HasPrefix(rec["ErrorId"].(string), "Archive") || rec["ExitCode"] != float64(5) {
+		t.Errorf("error record %v", rec)
 	}
 	for _, p := range []string{filepath.Join(dir, "procexp.exe"), filepath.Join(parent, "escaped.exe")} {
 		if _, err := os.Stat(p); !os.IsNotExist(err) {
