@@ -274,6 +274,8 @@ func (r *syncRun) listAll(ctx context.Context) ([]listedFile, map[string]bool, e
 func (r *syncRun) plan(files []listedFile, listed map[string]bool) []job {
 	var jobs []job
 	present := map[string]bool{}
+	// TODO: two source names that differ only in case are one file on
+	// Windows; both are fetched and the last one placed wins, every run.
 	for _, f := range files {
 		present[f.rel] = true
 		if why := r.filtered(f.rel); why != "" {

@@ -148,6 +148,11 @@ func (s *ZipSource) listing(rel string) *ListingState {
 // Fetch extracts one member, checked against its size and CRC-32.
 // When the listing came from the last run (the archive was not modified)
 // and a file must be restored, the archive is fetched in full once.
+//
+// TODO: the archive is not kept between runs, so restoring one deleted
+// file while the archive is unchanged downloads all of it again (tens of
+// MB for the suite); keeping a copy in the state folder would cost its size
+// on disk instead.
 func (s *ZipSource) Fetch(ctx context.Context, e Entry, cond Validators, outFile string, meter *bridge.Meter) (Fetched, error) {
 	s.mu.Lock()
 	if s.archive == nil {

@@ -13,6 +13,10 @@ import (
 // tools whose key is not their file name are listed; the others use their
 // name. Keys marked uncertain were not confirmed against the tool itself:
 // both plausible keys are written, which costs an unused key at worst.
+//
+// TODO: confirm the uncertain keys by running each tool on Windows and
+// watching which key it reads; a wrong guess means that tool still shows
+// its license dialog once.
 var eulaKeys = map[string][]string{
 	"procexp":     {"Process Explorer"},
 	"procmon":     {"Process Monitor", "Procmon"}, // uncertain: newer builds are reported to use Procmon
