@@ -79,13 +79,22 @@ type plan struct {
 	need      int64
 	parent    string          // the destination's parent, when it must be created
 	newFolder map[string]bool // folded relative path -> created by this run
+
+	// stage is set when the destination does not exist yet: the whole
+	// tree is written into this folder beside it, under a temporary name,
+	// and renamed into place at the end. No final path exists before that
+	// rename, so files are written under their own names, which saves a
+	// rename per file.
+	stage string
 }
 
 type fileJob struct {
 	e      *Entry
-	target string
+	target string // where the file is written
+	final  string // where it ends up, once a staged folder is renamed
 	dir    string
 	base   string
+	direct bool // write target itself: it lies inside a staged folder
 }
 
 type dirTime struct {
@@ -97,7 +106,9 @@ type dirTime struct {
 // missing. Entries must come from a.Entries. Each file is written to a
 // temporary name in its folder, checked against its size and CRC-32, given
 // its modification time and renamed into place, so no final path ever
-// holds a partial file. Files are written in parallel, one per core.
+// holds a partial file. When dest does not exist yet, the whole tree is
+// written into a temporary folder beside it instead, which is renamed to
+// dest once complete: the same guarantee with one rename in all. Files are written in parallel, one per core.
 // Leftover temporary files of killed runs are removed from every folder
 // written to.
 //
@@ -140,8 +151,33 @@ func (a *Archive) Extract(ctx context.Context, dest string, entries []Entry,
 	if meter != nil {
 		meter.SetTotal(p.need)
 	}
+	onExtracted := opts.OnExtracted
+	var placed []ExtractedFile
+	if p.stage != "" {
+		// Files are reported once they are at their final paths.
+		var mu sync.Mutex
+		opts.OnExtracted = func(f ExtractedFile) {
+			mu.Lock()
+			placed = append(placed, f)
+			mu.Unlock()
+		}
+	}
 	if err := a.writeFiles(ctx, p.files, opts, meter, res); err != nil {
+		if p.stage != "" {
+			os.RemoveAll(p.stage)
+		}
 		return res, err
+	}
+	if p.stage != "" {
+		if err := os.Rename(p.stage, p.dest); err != nil {
+			os.RemoveAll(p.stage)
+			return res, localError(IDDestinationFailed, err, "move the extracted folder into place at", p.dest)
+		}
+		if onExtracted != nil {
+			for _, f := range placed {
+				onExtracted(f)
+			}
+		}
 	}
 
 	// Folder times last: writing files into a folder changes its time.
@@ -172,10 +208,14 @@ func makePlan(dest string, entries []Entry, opts ExtractOptions, res *ExtractRes
 	case err == nil && !info.IsDir():
 		return nil, localError(IDFileInTheWay, fmt.Errorf("it is a file"), "use the destination", abs)
 	case errors.Is(err, os.ErrNotExist):
-		if parent := filepath.Dir(abs); !isDir(parent) {
+		parent := filepath.Dir(abs)
+		if !isDir(parent) {
 			p.parent = parent
+		} else {
+			p.existing = append(p.existing, parent) // for staged folders of killed runs
 		}
-		p.mkdirs = append(p.mkdirs, abs)
+		p.stage = filepath.Join(parent, safefile.TempName(filepath.Base(abs)))
+		p.mkdirs = append(p.mkdirs, p.stage)
 		p.newFolder[""] = true
 	case err != nil:
 		return nil, localError(IDDestinationFailed, err, "use the destination", abs)
@@ -214,7 +254,7 @@ func makePlan(dest string, entries []Entry, opts ExtractOptions, res *ExtractRes
 		}
 		if p.newFolder[parentKey] {
 			p.newFolder[key] = true
-			p.mkdirs = append(p.mkdirs, target)
+			p.mkdirs = append(p.mkdirs, p.written(target))
 			continue
 		}
 		info, err := os.Lstat(target)
@@ -267,11 +307,22 @@ func makePlan(dest string, entries []Entry, opts ExtractOptions, res *ExtractRes
 				continue
 			}
 		}
-		p.files = append(p.files, fileJob{e: e, target: target, dir: filepath.Dir(target), base: filepath.Base(target)})
+		written := p.written(target)
+		p.files = append(p.files, fileJob{e: e, target: written, final: target,
+			dir: filepath.Dir(written), base: filepath.Base(target), direct: p.stage != ""})
 		p.need += e.Size
 	}
 	sort.SliceStable(p.dirTimes, func(i, j int) bool { return p.dirTimes[i].path < p.dirTimes[j].path })
 	return p, nil
+}
+
+// written is where a file or folder whose final path is target is
+// written: inside the staged folder when there is one.
+func (p *plan) written(target string) string {
+	if p.stage == "" {
+		return target
+	}
+	return p.stage + strings.TrimPrefix(target, p.dest)
 }
 
 // checkExisting decides about an entry whose file may exist already, and
@@ -385,7 +436,7 @@ func (a *Archive) writeFiles(ctx context.Context, jobs []fileJob, opts ExtractOp
 					}
 					mu.Unlock()
 					if err == nil && opts.OnExtracted != nil {
-						opts.OnExtracted(ExtractedFile{Entry: job.e, Path: job.target})
+						opts.OnExtracted(ExtractedFile{Entry: job.e, Path: job.final})
 					}
 				}
 			}
@@ -443,7 +494,11 @@ func (a *Archive) writeFile(ctx context.Context, job *fileJob, buf []byte, meter
 	if meter != nil {
 		meter.SetStatus(job.e.Name)
 	}
-	tmp, err := createTemp(job.dir, job.base)
+	create := createTemp
+	if job.direct {
+		create = createDirect
+	}
+	tmp, err := create(job.dir, job.base)
 	if err != nil {
 		return classifyWrite(err, job)
 	}

@@ -20,9 +20,10 @@ import (
 // target's folder in the pattern safefile.CleanLeftovers recognizes, and a
 // rename over the target.
 type tempFile struct {
-	fd   int
-	name string
-	done bool
+	fd     int
+	name   string
+	done   bool
+	direct bool // written under its own name; commit only closes it
 }
 
 func createTemp(dir, base string) (*tempFile, error) {
@@ -36,6 +37,22 @@ func createTemp(dir, base string) (*tempFile, error) {
 			return nil, &os.PathError{Op: "open", Path: name, Err: err}
 		}
 		return &tempFile{fd: fd, name: name}, nil
+	}
+}
+
+// createDirect creates a file under its own name, for a folder that is
+// itself staged under a temporary name.
+func createDirect(dir, base string) (*tempFile, error) {
+	name := filepath.Join(dir, base)
+	for {
+		fd, err := unix.Open(name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o644)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, &os.PathError{Op: "open", Path: name, Err: err}
+		}
+		return &tempFile{fd: fd, name: name, direct: true}, nil
 	}
 }
 
@@ -72,6 +89,9 @@ func (t *tempFile) commit(target string) error {
 	if err := unix.Close(t.fd); err != nil {
 		unix.Unlink(t.name)
 		return &os.PathError{Op: "close", Path: t.name, Err: err}
+	}
+	if t.direct {
+		return nil
 	}
 	if err := unix.Rename(t.name, target); err != nil {
 		unix.Unlink(t.name)

@@ -124,9 +124,9 @@ func renameAside(target string) (string, error) {
 }
 
 // CleanLeftovers removes, from dir only (not its subfolders), the temporary
-// files of runs that no longer exist and the aside copies that are no longer
-// running. It returns the names removed. A file that cannot be removed yet is
-// left for a later run.
+// files and staged folders of runs that no longer exist and the aside
+// copies that are no longer running. It returns the names removed. A file
+// that cannot be removed yet is left for a later run.
 func CleanLeftovers(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -135,13 +135,22 @@ func CleanLeftovers(dir string) ([]string, error) {
 	var removed []string
 	for _, e := range entries {
 		name := e.Name()
-		if e.IsDir() || !IsTemp(name) {
+		if !IsTemp(name) {
 			continue
 		}
 		if strings.HasPrefix(name, tempPrefix) && !isLeftover(name, e) {
 			continue
 		}
-		if os.Remove(filepath.Join(dir, name)) == nil {
+		remove := os.Remove
+		if e.IsDir() {
+			// A folder staged whole by an interrupted run (see
+			// archive.Extract); aside copies are files only.
+			if !strings.HasPrefix(name, tempPrefix) {
+				continue
+			}
+			remove = os.RemoveAll
+		}
+		if remove(filepath.Join(dir, name)) == nil {
 			removed = append(removed, name)
 		}
 	}

@@ -104,6 +104,12 @@ func TestCleanLeftoversRemovesOnlyWhatNoRunOwns(t *testing.T) {
 	for _, name := range []string{dead, mine, oldMine, aside, garbled, "user-file.txt", ".sysupdate-state"} {
 		os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644)
 	}
+	deadStage := fmt.Sprintf("%s%d-abcdef-Suite", tempPrefix, deadPID(t))
+	liveStage := fmt.Sprintf("%s%d-abcdef-Tools", tempPrefix, os.Getpid())
+	for _, name := range []string{deadStage, liveStage} {
+		os.MkdirAll(filepath.Join(dir, name, "sub"), 0o755)
+		os.WriteFile(filepath.Join(dir, name, "sub", "f.txt"), []byte("x"), 0o644)
+	}
 	old := time.Now().Add(-2 * staleAfter)
 	os.Chtimes(filepath.Join(dir, oldMine), old, old)
 
@@ -112,13 +118,13 @@ func TestCleanLeftoversRemovesOnlyWhatNoRunOwns(t *testing.T) {
 		t.Fatal(err)
 	}
 	sort.Strings(removed)
-	want := []string{dead, oldMine, aside, garbled}
+	want := []string{dead, oldMine, aside, garbled, deadStage}
 	sort.Strings(want)
 	if fmt.Sprint(removed) != fmt.Sprint(want) {
 		t.Errorf("removed %v, want %v", removed, want)
 	}
 	left := listDir(t, dir)
-	wantLeft := []string{".sysupdate-state", mine, "user-file.txt"}
+	wantLeft := []string{".sysupdate-state", mine, liveStage, "user-file.txt"}
 	sort.Strings(wantLeft)
 	if fmt.Sprint(left) != fmt.Sprint(wantLeft) {
 		t.Errorf("left %v, want %v", left, wantLeft)

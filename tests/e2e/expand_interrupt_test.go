@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"fmt"
+	"io/fs"
 	"math/rand"
 	"os"
 	"os/exec"
@@ -34,9 +35,11 @@ func bigArchive(t *testing.T, path string) map[string][]byte {
 	return contents
 }
 
-// startAndSignal starts an extraction and sends sig as soon as a temporary
-// file holds data, that is mid-way through a file. It reports whether the
-// signal came in time; false means the run ended first.
+// startAndSignal starts an extraction and sends sig as soon as a file
+// being written holds data, that is mid-way through a file: a temporary
+// file in the destination, or a file in the folder staged beside a new
+// destination. It reports whether the signal came in time; false means
+// the run ended first.
 func startAndSignal(t *testing.T, zipPath, dest string, sig os.Signal) (exitCode int, stdout []byte, caught bool) {
 	t.Helper()
 	cmd := exec.Command(testenv.Binary(t), "expand", "--path", zipPath, "--destination-path", dest, "--force")
@@ -53,7 +56,7 @@ func startAndSignal(t *testing.T, zipPath, dest string, sig os.Signal) (exitCode
 			return cmd.ProcessState.ExitCode(), out.Bytes(), false
 		default:
 		}
-		if hasGrowingTemp(dest) {
+		if hasGrowingTemp(filepath.Dir(dest)) {
 			cmd.Process.Signal(sig)
 			<-done
 			return exitStatus(cmd), out.Bytes(), true
@@ -70,18 +73,31 @@ func exitStatus(cmd *exec.Cmd) int {
 	return cmd.ProcessState.ExitCode()
 }
 
-func hasGrowingTemp(dest string) bool {
-	for _, sub := range []string{"part0", "part1"} {
-		entries, _ := os.ReadDir(filepath.Join(dest, sub))
-		for _, e := range entries {
-			if strings.HasPrefix(e.Name(), ".sysupdate-tmp-") {
-				if info, err := e.Info(); err == nil && info.Size() > 0 {
-					return true
-				}
-			}
+// hasGrowingTemp reports whether a file with data is being written under
+// a temporary name anywhere below root.
+func hasGrowingTemp(root string) bool {
+	found := false
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || found || d.IsDir() || !strings.Contains(p, "/.sysupdate-tmp-") {
+			return nil
 		}
-	}
-	return false
+		if info, err := d.Info(); err == nil && info.Size() > 0 {
+			found = true
+		}
+		return nil
+	})
+	return found
+}
+
+// interruptModes are the two ways extraction places files: a new
+// destination is staged whole beside its final path, an existing one gets
+// each file through a temporary name of its own.
+var interruptModes = []struct {
+	name     string
+	existing bool
+}{
+	{"into a new folder", false},
+	{"into an existing folder", true},
 }
 
 // checkNoPartialFile fails if any final path holds anything but its whole
@@ -109,36 +125,43 @@ func checkNoPartialFile(t *testing.T, dest string, contents map[string][]byte) (
 // final path may hold a partial file, and the next run must extract
 // everything and leave no temporary file behind.
 func TestExpandKilledLeavesNoPartialFileAndNextRunCleansUp(t *testing.T) {
-	work := t.TempDir()
-	zipPath := filepath.Join(work, "big.zip")
-	contents := bigArchive(t, zipPath)
-	dest := filepath.Join(work, "out")
+	for _, mode := range interruptModes {
+		t.Run(mode.name, func(t *testing.T) {
+			work := t.TempDir()
+			zipPath := filepath.Join(work, "big.zip")
+			contents := bigArchive(t, zipPath)
+			dest := filepath.Join(work, "out")
 
-	var caught bool
-	for attempt := 0; attempt < 5 && !caught; attempt++ {
-		os.RemoveAll(dest)
-		_, _, caught = startAndSignal(t, zipPath, dest, os.Kill)
-	}
-	if !caught {
-		t.Fatal("every run finished before a temporary file appeared; cannot interrupt one")
-	}
-	checkNoPartialFile(t, dest, contents)
-	if left := tempFilesUnder(t, dest); len(left) == 0 {
-		t.Fatal("the killed run left no temporary file: it was not stopped mid-way")
-	}
+			var caught bool
+			for attempt := 0; attempt < 5 && !caught; attempt++ {
+				os.RemoveAll(dest)
+				if mode.existing {
+					os.Mkdir(dest, 0o755)
+				}
+				_, _, caught = startAndSignal(t, zipPath, dest, os.Kill)
+			}
+			if !caught {
+				t.Fatal("every run finished before a temporary file appeared; cannot interrupt one")
+			}
+			checkNoPartialFile(t, dest, contents)
+			if left := tempFilesUnder(t, work); len(left) == 0 {
+				t.Fatal("the killed run left no temporary file: it was not stopped mid-way")
+			}
 
-	res := expandRun(t, work, "--path", zipPath, "--destination-path", dest, "--force", "--verbose")
-	if res.ExitCode != 0 {
-		t.Fatalf("the next run: exit %d: %s", res.ExitCode, res.Stdout)
-	}
-	if n := checkNoPartialFile(t, dest, contents); n != len(contents) {
-		t.Errorf("the next run extracted %d of %d files", n, len(contents))
-	}
-	if left := tempFilesUnder(t, dest); len(left) > 0 {
-		t.Errorf("temporary files remain after the next run: %q", left)
-	}
-	if !verboseSays(t, res, "left by an interrupted run") {
-		t.Errorf("no verbose record says leftovers were removed: %s", res.Stdout)
+			res := expandRun(t, work, "--path", zipPath, "--destination-path", dest, "--force", "--verbose")
+			if res.ExitCode != 0 {
+				t.Fatalf("the next run: exit %d: %s", res.ExitCode, res.Stdout)
+			}
+			if n := checkNoPartialFile(t, dest, contents); n != len(contents) {
+				t.Errorf("the next run extracted %d of %d files", n, len(contents))
+			}
+			if left := tempFilesUnder(t, work); len(left) > 0 {
+				t.Errorf("temporary files remain after the next run: %q", left)
+			}
+			if !verboseSays(t, res, "left by an interrupted run") {
+				t.Errorf("no verbose record says leftovers were removed: %s", res.Stdout)
+			}
+		})
 	}
 }
 
@@ -146,31 +169,41 @@ func TestExpandKilledLeavesNoPartialFileAndNextRunCleansUp(t *testing.T) {
 // ends with exit 130, an Interrupted record, and no temporary or partial
 // file.
 func TestExpandInterruptedStopsCleanly(t *testing.T) {
-	work := t.TempDir()
-	zipPath := filepath.Join(work, "big.zip")
-	contents := bigArchive(t, zipPath)
-	dest := filepath.Join(work, "out")
+	for _, mode := range interruptModes {
+		t.Run(mode.name, func(t *testing.T) {
+			work := t.TempDir()
+			zipPath := filepath.Join(work, "big.zip")
+			contents := bigArchive(t, zipPath)
+			dest := filepath.Join(work, "out")
 
-	var (
-		code   int
-		stdout []byte
-		caught bool
-	)
-	for attempt := 0; attempt < 5 && !caught; attempt++ {
-		os.RemoveAll(dest)
-		code, stdout, caught = startAndSignal(t, zipPath, dest, os.Interrupt)
-	}
-	if !caught {
-		t.Fatal("every run finished before a temporary file appeared; cannot interrupt one")
-	}
-	if code != 130 {
-		t.Fatalf("exit %d, want 130: %s", code, stdout)
-	}
-	if rec := lastError(t, testenv.Result{Stdout: stdout}); rec["ErrorId"] != "Interrupted" {
-		t.Errorf("terminating record %v", rec)
-	}
-	checkNoPartialFile(t, dest, contents)
-	if left := tempFilesUnder(t, dest); len(left) > 0 {
-		t.Errorf("temporary files remain after an interrupted run: %q", left)
+			var (
+				code   int
+				stdout []byte
+				caught bool
+			)
+			for attempt := 0; attempt < 5 && !caught; attempt++ {
+				os.RemoveAll(dest)
+				if mode.existing {
+					os.Mkdir(dest, 0o755)
+				}
+				code, stdout, caught = startAndSignal(t, zipPath, dest, os.Interrupt)
+			}
+			if !caught {
+				t.Fatal("every run finished before a temporary file appeared; cannot interrupt one")
+			}
+			if code != 130 {
+				t.Fatalf("exit %d, want 130: %s", code, stdout)
+			}
+			if rec := lastError(t, testenv.Result{Stdout: stdout}); rec["ErrorId"] != "Interrupted" {
+				t.Errorf("terminating record %v", rec)
+			}
+			checkNoPartialFile(t, dest, contents)
+			if left := tempFilesUnder(t, work); len(left) > 0 {
+				t.Errorf("temporary files remain after an interrupted run: %q", left)
+			}
+			if _, err := os.Stat(dest); !mode.existing && !os.IsNotExist(err) {
+				t.Errorf("an interrupted extraction into a new folder left the folder: %v", err)
+			}
+		})
 	}
 }
