@@ -214,23 +214,59 @@ func (s *FolderSource) Fetch(ctx context.Context, e Entry, cond Validators, outF
 			WithTarget(e.URL).WithCategory("ReadError")
 	}
 	defer in.Close()
+	f, err := stage(in, outFile, meter)
+	if re, ok := err.(sourceReadError); ok {
+		return Fetched{}, bridge.Wrap(bridge.KindLocal, "CopyFailed", re.err, "copy %s", e.URL).WithTarget(e.URL)
+	}
+	return f, err
+}
+
+// sourceReadError is a failure to read the source while staging it, which
+// each source classifies in its own terms.
+type sourceReadError struct{ err error }
+
+func (e sourceReadError) Error() string { return e.err.Error() }
+
+// stage copies src into the staging file outFile, hashing it on the way.
+// A failure to create or write outFile is a classified *bridge.Error; a
+// failure to read src is a sourceReadError.
+func stage(src io.Reader, outFile string, meter *bridge.Meter) (Fetched, error) {
 	out, err := os.OpenFile(outFile, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return Fetched{}, bridge.Wrap(bridge.KindLocal, "StagingUnwritable", err, "create a staging file").WithTarget(outFile)
+		return Fetched{}, bridge.Wrap(bridge.KindLocal, "StagingUnwritable", err,
+			"create a staging file").WithTarget(outFile)
 	}
 	h := sha256.New()
 	var w io.Writer = io.MultiWriter(out, h)
 	if meter != nil {
 		w = io.MultiWriter(out, h, meter)
 	}
-	n, err := io.Copy(w, in)
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return Fetched{}, bridge.Wrap(bridge.KindLocal, "CopyFailed", err, "copy %s", e.URL).WithTarget(e.URL)
+	n, copyErr := io.Copy(w, &readTracker{r: src})
+	closeErr := out.Close()
+	switch {
+	case copyErr != nil:
+		if re, ok := copyErr.(sourceReadError); ok {
+			return Fetched{}, re
+		}
+		return Fetched{}, bridge.Wrap(bridge.KindLocal, "StagingUnwritable", copyErr,
+			"write a staging file").WithTarget(outFile)
+	case closeErr != nil:
+		return Fetched{}, bridge.Wrap(bridge.KindLocal, "StagingUnwritable", closeErr,
+			"write a staging file").WithTarget(outFile)
 	}
 	return Fetched{Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// readTracker marks the errors of its reader as sourceReadErrors, so that
+// stage can tell them from write errors after io.Copy.
+type readTracker struct{ r io.Reader }
+
+func (t *readTracker) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = sourceReadError{err}
+	}
+	return n, err
 }
 
 // fileSHA256 hashes a file on disk.

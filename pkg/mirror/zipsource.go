@@ -2,10 +2,7 @@ package mirror
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -171,21 +168,9 @@ func (s *ZipSource) Fetch(ctx context.Context, e Entry, cond Validators, outFile
 		return Fetched{}, bridge.Wrap(bridge.KindArchive, "ArchiveInvalid", err, "open %s in %s", e.URL, s.URL)
 	}
 	defer rc.Close()
-	out, err := os.OpenFile(outFile, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return Fetched{}, bridge.Wrap(bridge.KindLocal, "StagingUnwritable", err, "create a staging file").WithTarget(outFile)
+	f, err := stage(rc, outFile, meter)
+	if re, ok := err.(sourceReadError); ok {
+		return Fetched{}, bridge.Wrap(bridge.KindArchive, "ArchiveInvalid", re.err, "extract %s from %s", e.URL, s.URL).WithTarget(e.URL)
 	}
-	h := sha256.New()
-	var w io.Writer = io.MultiWriter(out, h)
-	if meter != nil {
-		w = io.MultiWriter(out, h, meter)
-	}
-	n, err := io.Copy(w, rc)
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return Fetched{}, bridge.Wrap(bridge.KindArchive, "ArchiveInvalid", err, "extract %s from %s", e.URL, s.URL).WithTarget(e.URL)
-	}
-	return Fetched{Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	return f, err
 }
