@@ -22,4 +22,11 @@ fi
 # proxy serves it, the go command fetches it; on machines without the proxy,
 # Debian's Go 1.19 is used instead (see scripts/lib.sh).
 . "$(dirname "$0")/lib.sh"
-legacy_go version
+if ! legacy_go version 2>/dev/null; then
+	echo "setup: no Go 1.20 from the module proxy; installing Debian's golang-1.19"
+	sudo_cmd=""
+	[ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+	$sudo_cmd apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq golang-1.19 >/dev/null
+	legacy_go version
+fi
