@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sysupdate/sysupdate/pkg/bridge"
+	"github.com/sysupdate/sysupdate/pkg/proxy"
 )
 
 // ProbeOptions are the parameters of tls probe.
@@ -20,6 +21,13 @@ type ProbeOptions struct {
 	Uri        string `json:"Uri" help:"the https:// URL (or host:port) of the server to probe"`
 	CAFile     string `json:"CAFile" help:"PEM file of further root certificates to verify the server against, reported apart from the system roots"`
 	TimeoutSec int64  `json:"TimeoutSec" help:"seconds allowed for each connection (default 10)"`
+
+	// The route to the server, as for every command that goes online.
+	proxy.Options
+
+	// Dial opens the connection each attempt runs over: directly, or a
+	// tunnel through the proxy (RunProbe sets it). Nil dials directly.
+	Dial func(ctx context.Context, addr string) (net.Conn, error) `json:"-"`
 }
 
 // ProbeResult is the payload of the SysUpdate.TlsProbe record. The version
@@ -110,8 +118,6 @@ func parseTarget(raw string) (host, port string, err error) {
 
 // Probe tries each TLS version on its own connection, then describes and
 // verifies the certificate chain of the best one.
-// TODO: the probe connects directly and ignores proxies; behind a proxy that
-// is the only way out it reports every version as refused.
 func Probe(ctx context.Context, opts *ProbeOptions, local LocalOffers) (ProbeResult, error) {
 	host, port, err := parseTarget(opts.Uri)
 	if err != nil {
@@ -141,7 +147,7 @@ func Probe(ctx context.Context, opts *ProbeOptions, local LocalOffers) (ProbeRes
 	var dialErr error
 	reached := false
 	for _, p := range Protocols {
-		state, dialed, err := handshake(ctx, host, port, protocolVersions[p], timeout)
+		state, dialed, err := handshake(ctx, opts.Dial, host, port, protocolVersions[p], timeout)
 		if ctx.Err() != nil {
 			return res, ctx.Err()
 		}
@@ -164,6 +170,10 @@ func Probe(ctx context.Context, opts *ProbeOptions, local LocalOffers) (ProbeRes
 	res.Tls, res.Tls11, res.Tls12, res.Tls13 = res.Attempts[0].Accepted, res.Attempts[1].Accepted,
 		res.Attempts[2].Accepted, res.Attempts[3].Accepted
 	if !reached {
+		var routeErr *bridge.Error
+		if errors.As(dialErr, &routeErr) {
+			return res, routeErr // the proxy's own failure, already explained
+		}
 		return res, bridge.Wrap(bridge.KindNetwork, "ConnectFailed", dialErr, "connect to %s", net.JoinHostPort(host, port)).
 			WithTarget(opts.Uri)
 	}
@@ -205,11 +215,15 @@ func Probe(ctx context.Context, opts *ProbeOptions, local LocalOffers) (ProbeRes
 // handshake connects and completes a handshake offering only one version.
 // dialed reports whether the TCP connection was made, so a refused version
 // is told apart from an unreachable server.
-func handshake(ctx context.Context, host, port string, version uint16, timeout time.Duration) (*tls.ConnectionState, bool, error) {
+func handshake(ctx context.Context, dial func(context.Context, string) (net.Conn, error),
+	host, port string, version uint16, timeout time.Duration) (*tls.ConnectionState, bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(host, port))
+	if dial == nil {
+		var d net.Dialer
+		dial = func(ctx context.Context, addr string) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) }
+	}
+	conn, err := dial(ctx, net.JoinHostPort(host, port))
 	if err != nil {
 		return nil, false, err
 	}

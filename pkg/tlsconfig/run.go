@@ -3,8 +3,10 @@ package tlsconfig
 import (
 	"context"
 	"errors"
+	"os"
 
 	"github.com/sysupdate/sysupdate/pkg/bridge"
+	"github.com/sysupdate/sysupdate/pkg/proxy"
 )
 
 // Record types.
@@ -70,6 +72,11 @@ func RunProbe(ctx context.Context, out *bridge.Writer, opts *ProbeOptions) error
 	if !local.Known {
 		out.Verbosef("no comparison with Windows PowerShell: %s", local.Why)
 	}
+	router, err := proxy.NewRouter(opts.Options, os.Getenv, out)
+	if err != nil {
+		return err
+	}
+	opts.Dial = router.DialTunnel
 	res, err := Probe(ctx, opts, local)
 	if res.Advice != "" {
 		out.Output(TypeProbe, res)
