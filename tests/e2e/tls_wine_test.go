@@ -1,11 +1,14 @@
 package e2e
 
 import (
+	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -45,9 +48,9 @@ func regSnapshot(t *testing.T) map[string]string {
 	t.Helper()
 	snap := map[string]string{}
 	for _, v := range tlsRegValues {
-		res := testenv.Reg(t, "query", v.key, "/v", v.name, v.view)
+		res, found := regQuery(t, v.key, "/v", v.name, v.view)
 		data := "absent"
-		if res.ExitCode == 0 {
+		if found {
 			m := regDWORD.FindSubmatch(res.Stdout)
 			if m == nil {
 				t.Fatalf("reg query %s %s: %s", v.key, v.name, res.Stdout)
@@ -58,10 +61,41 @@ func regSnapshot(t *testing.T) map[string]string {
 		snap[v.view+" "+v.key+`\`+v.name] = data
 	}
 	for _, k := range tlsRegKeys {
-		exists := testenv.Reg(t, "query", k.key, k.view).ExitCode == 0
+		_, exists := regQuery(t, k.key, k.view)
 		snap[k.view+" "+k.key] = map[bool]string{true: "key", false: "absent"}[exists]
 	}
 	return snap
+}
+
+// regQuery runs reg query and tells a missing key or value (exit 1 with
+// reg's own message) from a Wine process that failed for another reason,
+// which is tried again rather than read as "absent".
+func regQuery(t *testing.T, args ...string) (testenv.Result, bool) {
+	t.Helper()
+	var res testenv.Result
+	for attempt := 0; attempt < 3; attempt++ {
+		res = testenv.Reg(t, append([]string{"query"}, args...)...)
+		switch {
+		case res.ExitCode == 0:
+			return res, true
+		case res.ExitCode == 1 && bytes.Contains(append(res.Stdout, res.Stderr...), []byte("Unable to find")):
+			return res, false
+		}
+	}
+	t.Fatalf("reg query %v: exit %d: %s%s", args, res.ExitCode, res.Stdout, res.Stderr)
+	return res, false
+}
+
+// snapshotDiff lists the entries two snapshots disagree on.
+func snapshotDiff(a, b map[string]string) []string {
+	var diff []string
+	for k, v := range a {
+		if b[k] != v {
+			diff = append(diff, fmt.Sprintf("%s: %s -> %s", k, v, b[k]))
+		}
+	}
+	sort.Strings(diff)
+	return diff
 }
 
 // regRestore writes a snapshot back with reg.exe, so a failed test leaves
@@ -274,7 +308,7 @@ func TestTlsSettingsUnderWine(t *testing.T) {
 				t.Errorf("second enable: %v", again)
 			}
 			if got := regSnapshot(t); !reflect.DeepEqual(got, after) {
-				t.Errorf("second enable changed the registry")
+				t.Errorf("second enable changed the registry: %v", snapshotDiff(after, got))
 			}
 
 			restore := runTLS(t, exe, 0, "tls", "restore", "--backup", backup)
