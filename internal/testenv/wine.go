@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -64,11 +65,35 @@ func WinePrefix(t testing.TB) string {
 }
 
 // RunWine runs a Windows program under Wine in the test prefix.
+//
+// A program that Wine fails to start (a system DLL not found while the Go
+// runtime starts, a process killed before it printed anything) is started
+// again, at most twice, with a log line: it never ran, so nothing it does
+// is repeated, and such failures were seen now and then on this project's
+// two-core machines, in Wine rather than in the program.
 func RunWine(t testing.TB, stdin, dir string, env []string, program string, args ...string) Result {
 	t.Helper()
 	env = append(WineEnv(t), env...)
-	cmd := exec.Command(wineBinary, append([]string{program}, args...)...)
-	return runCmd(t, cmd, stdin, dir, env)
+	var res Result
+	for attempt := 1; ; attempt++ {
+		cmd := exec.Command(wineBinary, append([]string{program}, args...)...)
+		res = runCmd(t, cmd, stdin, dir, env)
+		if attempt == 3 || !failedToStart(res) {
+			return res
+		}
+		t.Logf("Wine did not start %s (exit %d: %.200s); starting it again", program, res.ExitCode, res.Stderr)
+		time.Sleep(time.Second)
+	}
+}
+
+// failedToStart reports whether a Wine process ended before the program
+// did anything: no output, and an exit that no program here makes.
+func failedToStart(res Result) bool {
+	if len(res.Stdout) != 0 {
+		return false
+	}
+	return res.ExitCode < 0 || res.ExitCode == 127 ||
+		bytes.Contains(res.Stderr, []byte("panic before malloc heap initialized"))
 }
 
 // RunWineLegacy runs the legacy windows/amd64 sysupdate under Wine.
