@@ -7,9 +7,7 @@ import (
 	"errors"
 	"math/rand"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -38,21 +36,6 @@ func writeTestZip(t *testing.T, path string, files map[string][]byte, order []st
 	f.Close()
 }
 
-// smallVolume mounts a tmpfs of size bytes, or skips where mounting is not
-// allowed (it needs root).
-func smallVolume(t *testing.T, size string) string {
-	t.Helper()
-	if runtime.GOOS != "linux" || os.Geteuid() != 0 {
-		testenv.Missing(t, "a small volume needs root to mount a tmpfs")
-	}
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		testenv.Missing(t, "cannot mount a tmpfs: "+string(out))
-	}
-	t.Cleanup(func() { exec.Command("umount", dir).Run() })
-	return dir
-}
-
 func random(n int) []byte {
 	b := make([]byte, n)
 	rand.New(rand.NewSource(int64(n))).Read(b)
@@ -63,7 +46,7 @@ func random(n int) []byte {
 // write (the up-front check is off, as if the space went elsewhere while
 // extracting): the run ends with exit 6 and no temporary or partial file.
 func TestExtractDiskFullLeavesNothingPartial(t *testing.T) {
-	vol := smallVolume(t, "2m")
+	vol := testenv.SmallVolume(t, "2m")
 	files := map[string][]byte{"a.bin": random(900 << 10), "b.bin": random(900 << 10), "c.bin": random(900 << 10)}
 	zipPath := filepath.Join(t.TempDir(), "big.zip")
 	writeTestZip(t, zipPath, files, []string{"a.bin", "b.bin", "c.bin"})
@@ -93,7 +76,7 @@ func TestExtractDiskFullLeavesNothingPartial(t *testing.T) {
 // TestExtractRefusesUpFrontWhatTheVolumeCannotHold checks the free-space
 // check: exit 6 before anything, even the destination, is created.
 func TestExtractRefusesUpFrontWhatTheVolumeCannotHold(t *testing.T) {
-	vol := smallVolume(t, "1m")
+	vol := testenv.SmallVolume(t, "1m")
 	zipPath := filepath.Join(t.TempDir(), "big.zip")
 	writeTestZip(t, zipPath, map[string][]byte{"big.bin": random(2 << 20)}, []string{"big.bin"})
 	a, err := Open(zipPath, OpenOptions{})

@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"math/rand"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -15,14 +13,7 @@ import (
 // tmpfs an archive that declares 2 MiB: exit 6 before anything, even the
 // destination folder, is written.
 func TestExpandRefusesUpFrontWhenTheVolumeIsTooSmall(t *testing.T) {
-	if os.Geteuid() != 0 {
-		testenv.Missing(t, "mounting a small tmpfs needs root")
-	}
-	vol := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", vol).CombinedOutput(); err != nil {
-		testenv.Missing(t, "cannot mount a tmpfs: "+string(out))
-	}
-	t.Cleanup(func() { exec.Command("umount", vol).Run() })
+	vol := testenv.SmallVolume(t, "1m")
 
 	work := t.TempDir()
 	data := make([]byte, 2<<20)

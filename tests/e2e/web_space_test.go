@@ -4,7 +4,6 @@ import (
 	"math/rand"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -14,14 +13,7 @@ import (
 // TestWebDownloadOntoAFullDiskLosesNothing downloads 2 MiB over a file on a
 // 1 MiB tmpfs: exit 6, the old file intact, no temporary file left.
 func TestWebDownloadOntoAFullDiskLosesNothing(t *testing.T) {
-	if os.Geteuid() != 0 {
-		testenv.Missing(t, "mounting a small tmpfs needs root")
-	}
-	vol := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", vol).CombinedOutput(); err != nil {
-		testenv.Missing(t, "cannot mount a tmpfs: "+string(out))
-	}
-	t.Cleanup(func() { exec.Command("umount", vol).Run() })
+	vol := testenv.SmallVolume(t, "1m")
 
 	body := make([]byte, 2<<20)
 	rand.New(rand.NewSource(5)).Read(body)
